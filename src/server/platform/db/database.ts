@@ -1,0 +1,222 @@
+/**
+ * Opening the database: embedded PGlite (default, data under the data dir) or PostgreSQL via a `pg` pool.
+ * The same migrations and queries serve both (DESIGN §1).
+ */
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { PGliteDialect } from './pglite-dialect.js';
+import type { Database } from './schema.js';
+
+/** Anything that runs queries: the database or a transaction. Pass it down so callers can share one transaction. */
+export type Executor = Kysely<Database>;
+
+export interface Db {
+  readonly kind: 'pglite' | 'postgres';
+  readonly kysely: Kysely<Database>;
+  /**
+   * Subscribes to NOTIFY on a channel. On PostgreSQL this uses one dedicated LISTEN connection per Db (reconnected
+   * on error); on PGlite the in-process instance delivers notifications itself. Returns an unsubscribe function.
+   */
+  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  /** The embedded instance (backup, durability checks); undefined on PostgreSQL. */
+  readonly pglite?: PGlite;
+  /** The pool (multi-connection work such as advisory-lock sessions); undefined on PGlite. */
+  readonly pool?: pg.Pool;
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  /** postgres://… for PostgreSQL; null/empty for embedded. */
+  url?: string | null;
+  /** Embedded: directory for the data files; `memory://` keeps it in memory. */
+  dataDir?: string;
+  /** Embedded: start from a dumped data directory (tarball), e.g. a migrated test template. */
+  loadDataDir?: Blob;
+  poolSize?: number;
+  /** Embedded: called after each commit; the durability hook (ADR 0003). */
+  afterCommit?: (pglite: PGlite) => Promise<void>;
+  applicationName?: string;
+}
+
+// int8 (bigint) columns — sequences, counters — are returned as JS numbers on both drivers; values stay < 2^53.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+export async function openDatabase(opts: OpenDatabaseOptions): Promise<Db> {
+  if (opts.url) return openPostgres(opts.url, opts.poolSize ?? 10, opts.applicationName ?? 'switchboard');
+  return openEmbedded(opts);
+}
+
+async function openPostgres(url: string, poolSize: number, applicationName: string): Promise<Db> {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, application_name: applicationName });
+  // An idle client error (server restart) must not crash the process; the pool replaces the client.
+  pool.on('error', () => {});
+  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const listener = new PgListener(url, applicationName);
+  return {
+    kind: 'postgres',
+    kysely,
+    pool,
+    listen: (channel, cb) => listener.listen(channel, cb),
+    close: async () => {
+      await listener.close();
+      await kysely.destroy();
+    },
+  };
+}
+
+/** One LISTEN connection shared by all subscribers of a Db; it reconnects and re-LISTENs after errors. */
+class PgListener {
+  private client: pg.Client | null = null;
+  private connecting: Promise<pg.Client> | null = null;
+  private readonly subs = new Map<string, Set<(p: string) => void>>();
+  private closed = false;
+
+  constructor(
+    private readonly url: string,
+    private readonly applicationName: string,
+  ) {}
+
+  async listen(channel: string, cb: (p: string) => void): Promise<() => Promise<void>> {
+    let set = this.subs.get(channel);
+    const first = !set;
+    if (!set) this.subs.set(channel, (set = new Set()));
+    set.add(cb);
+    const client = await this.connect();
+    if (first) await client.query(`LISTEN ${quoteIdent(channel)}`);
+    return async () => {
+      set.delete(cb);
+      if (set.size === 0) {
+        this.subs.delete(channel);
+        await this.client?.query(`UNLISTEN ${quoteIdent(channel)}`).catch(() => {});
+      }
+    };
+  }
+
+  private connect(): Promise<pg.Client> {
+    if (this.client) return Promise.resolve(this.client);
+    if (this.connecting) return this.connecting;
+    this.connecting = (async () => {
+      const client = new pg.Client({ connectionString: this.url, application_name: `${this.applicationName}-listen` });
+      client.on('notification', (msg) => {
+        for (const cb of this.subs.get(msg.channel) ?? []) cb(msg.payload ?? '');
+      });
+      client.on('error', () => this.reconnectSoon());
+      client.on('end', () => this.reconnectSoon());
+      await client.connect();
+      for (const ch of this.subs.keys()) await client.query(`LISTEN ${quoteIdent(ch)}`);
+      this.client = client;
+      this.connecting = null;
+      return client;
+    })().catch((e: unknown) => {
+      this.connecting = null;
+      throw e;
+    });
+    return this.connecting;
+  }
+
+  private reconnectSoon(): void {
+    if (this.closed || !this.client) return;
+    this.client = null;
+    setTimeout(() => {
+      if (!this.closed && this.subs.size) this.connect().catch(() => this.reconnectSoonAfterFailure());
+    }, 250).unref();
+  }
+
+  private reconnectSoonAfterFailure(): void {
+    setTimeout(() => {
+      if (!this.closed && this.subs.size) this.connect().catch(() => this.reconnectSoonAfterFailure());
+    }, 1000).unref();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const c = this.client;
+    this.client = null;
+    await c?.end().catch(() => {});
+  }
+}
+
+function quoteIdent(name: string): string {
+  return '"' + name.replace(/"/g, '""') + '"';
+}
+
+async function openEmbedded(opts: OpenDatabaseOptions): Promise<Db> {
+  const inMemory = !opts.dataDir || opts.dataDir === 'memory://';
+  let releaseLock = () => {};
+  let pgDir: string | undefined;
+  if (!inMemory) {
+    mkdirSync(opts.dataDir!, { recursive: true });
+    pgDir = join(opts.dataDir!, 'pglite');
+    releaseLock = lockDataDir(opts.dataDir!);
+  }
+  let pglite: PGlite;
+  try {
+    pglite = await PGlite.create({
+      ...(pgDir ? { dataDir: pgDir } : {}),
+      ...(opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {}),
+      parsers: { 20: (v: string) => Number(v) },
+    });
+  } catch (e) {
+    releaseLock();
+    throw e;
+  }
+  const afterCommit = opts.afterCommit;
+  const kysely = new Kysely<Database>({
+    dialect: new PGliteDialect({ pglite, ...(afterCommit ? { afterCommit: () => afterCommit(pglite) } : {}) }),
+  });
+  return {
+    kind: 'pglite',
+    kysely,
+    pglite,
+    listen: async (channel, cb) => {
+      const unsub = await pglite.listen(channel, cb);
+      return async () => {
+        if (!pglite.closed) await unsub();
+      };
+    },
+    close: async () => {
+      await kysely.destroy();
+      if (!pglite.closed) await pglite.close();
+      releaseLock();
+    },
+  };
+}
+
+/**
+ * PGlite is single-process: two processes opening one data directory would corrupt it. A lock file holding the
+ * owner's pid refuses a second opener; a stale lock (its pid is gone) is taken over.
+ */
+function lockDataDir(dataDir: string): () => void {
+  const path = join(dataDir, 'switchboard.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(path, 'wx', 0o600);
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => rmSync(path, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const pid = Number(existsSync(path) ? readFileSync(path, 'utf8').trim() : NaN);
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
+        throw new Error(
+          `The embedded database in ${dataDir} is in use by process ${pid}. ` +
+            'Stop that process, or use PostgreSQL (DATABASE_URL) to run several processes.',
+        );
+      }
+      rmSync(path, { force: true });
+    }
+  }
+  throw new Error(`Could not lock ${path}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

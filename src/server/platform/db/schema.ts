@@ -1,0 +1,19 @@
+/**
+ * The typed view of the schema for Kysely: each area declares its tables in its own `*.tables.ts`, merged here.
+ * Migrations (`migrations/*.sql`) are the source of truth; these interfaces must follow them.
+ */
+import type { IdentityTables } from './identity.tables.js';
+import type { QueueTables } from '../queue/queue.tables.js';
+import type { EventTables } from '../events/events.tables.js';
+import type { AuditTables } from '../audit/audit.tables.js';
+import type { AuthTables } from '../auth/auth.tables.js';
+import type { HttpTables } from '../http/http.tables.js';
+
+export interface Database extends IdentityTables, QueueTables, EventTables, AuditTables, AuthTables, HttpTables {
+  schema_migrations: {
+    version: number;
+    name: string;
+    checksum: string;
+    applied_at: Date;
+  };
+}
