@@ -212,3 +212,8 @@ export function readTestEnv(env: Record<string, string | undefined> = process.en
     templateFile: env.SWITCHBOARD_TEST_TEMPLATE || null,
   };
 }
+
+/** The process environment, for entry points that pass it on to `loadConfig`. */
+export function processEnv(): Record<string, string | undefined> {
+  return process.env;
+}
