@@ -68,7 +68,10 @@ export function can(actor: Actor, action: Action, resource: Resource = {}): bool
 /** Throws `ForbiddenError` (403 FORBIDDEN) unless `can(...)`. */
 export function authorize(actor: Actor, action: Action, resource: Resource = {}): void {
   if (!can(actor, action, resource)) {
-    throw new ForbiddenError(`Your role (${actor.role}) does not allow ${action}`, { action, role: actor.role });
+    throw new ForbiddenError(`Your role (${actor.role}) does not allow ${action}`, {
+      action,
+      role: actor.role,
+    });
   }
 }
 

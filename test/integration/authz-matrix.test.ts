@@ -1,0 +1,185 @@
+/**
+ * The authorization matrix (DESIGN §7): every registered route × every role and an anonymous caller.
+ * - anonymous → 401 on every non-public route (never 401 on public ones);
+ * - role R → 403 exactly when `can(R, action)` is false; anything else (2xx, 400 validation, 404) is "allowed".
+ * The table below is explicit: a route missing from it (or a stale row) fails the test, so every new route gets a
+ * reviewed policy entry.
+ *
+ * It walks the full app from `createTestApp()` once main.ts registers the auth hook; until then, an app built the
+ * same way from the auth area plus sample routes that cover the other kernel actions.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { TestClock } from '../../src/server/platform/clock.js';
+import { WORKSPACE_ROLES, type Db } from '../../src/server/platform/db/index.js';
+import type { HttpApp } from '../../src/server/platform/http/index.js';
+import { can, listPolicyRoutes, systemActor, type Action } from '../../src/server/platform/auth/index.js';
+import { createTestApp } from '../support/test-app.js';
+import { createAuthTestApp, seedWorkspace, type SeededWorkspace } from './auth-app.fixture.js';
+
+type Policy = Action | 'public';
+
+/** `METHOD path` → the action the route must declare. Keep sorted by path. */
+const EXPECTED: Record<string, Policy> = {
+  'GET /health': 'public',
+  'GET /ready': 'public',
+  'GET /metrics': 'public',
+  'GET /api/openapi.json': 'public',
+  'POST /api/v1/auth/login': 'public',
+  'POST /api/v1/auth/logout': 'account.manage',
+  'GET /api/v1/auth/me': 'account.read',
+  'POST /api/v1/auth/password': 'account.manage',
+  'GET /api/v1/tokens': 'tokens.read',
+  'POST /api/v1/tokens': 'tokens.create',
+  'DELETE /api/v1/tokens/:id': 'tokens.revoke',
+  'GET /api/v1/users': 'users.read',
+  'POST /api/v1/users': 'users.manage',
+  'GET /api/v1/workspaces': 'workspace.read',
+  'POST /api/v1/workspaces': 'workspace.create',
+};
+
+/** Routes of the interactive API docs (a third-party plugin): all public. */
+const PUBLIC_PREFIXES = ['/api/docs'];
+
+/** Stand-ins for other areas' routes, used only when the full app is not wired yet. */
+const SAMPLE: Record<string, Policy> = {
+  'GET /api/v1/_sample/jobs': 'jobs.read',
+  'POST /api/v1/_sample/jobs/:id/retry': 'jobs.manage',
+  'POST /api/v1/_sample/events': 'events.write',
+  'POST /api/v1/_sample/audit/verify': 'audit.verify',
+  'POST /api/v1/_sample/secrets/rotate': 'secrets.rotate',
+  'GET /api/v1/_sample/public': 'public',
+};
+
+function registerSampleRoutes(app: HttpApp): void {
+  for (const [key, policy] of Object.entries(SAMPLE)) {
+    const [method, url] = key.split(' ') as ['GET' | 'POST', string];
+    app.route({
+      method,
+      url,
+      config: policy === 'public' ? { public: true } : { action: policy },
+      schema: { hide: true, ...(method === 'POST' ? { body: z.object({ note: z.string() }) } : {}) },
+      handler: async () => ({ ok: true }),
+    });
+  }
+}
+
+interface Target {
+  app: HttpApp;
+  db: Db;
+  expected: Record<string, Policy>;
+  close(): Promise<void>;
+  source: string;
+}
+
+async function buildTarget(clock: TestClock): Promise<Target> {
+  const full = await createTestApp({ clock });
+  if (listPolicyRoutes(full.app))
+    return { app: full.app, db: full.db, expected: EXPECTED, close: full.close, source: 'createTestApp' };
+  await full.close();
+  const t = await createAuthTestApp({ clock, routes: registerSampleRoutes });
+  return {
+    app: t.app,
+    db: t.db,
+    expected: { ...EXPECTED, ...SAMPLE },
+    close: t.close,
+    source: 'auth fixture + samples',
+  };
+}
+
+const clock = new TestClock('2026-03-01T00:00:00Z');
+let target: Target;
+let ws: SeededWorkspace;
+
+beforeAll(async () => {
+  target = await buildTarget(clock);
+  ws = await seedWorkspace(target.db, clock, 'matrix');
+});
+afterAll(() => target?.close());
+
+function concreteUrl(url: string): string {
+  return url.replace(/:[A-Za-z_]+/g, '00000000-0000-4000-8000-000000000001').replace(/\*/g, 'x');
+}
+
+describe(`authorization matrix`, () => {
+  it('every route has an entry in the table, and every entry a route', () => {
+    const routes = listPolicyRoutes(target.app)!;
+    const seen = new Set<string>();
+    const problems: string[] = [];
+    for (const r of routes) {
+      for (const method of [r.method].flat()) {
+        if (method === 'HEAD') continue;
+        const key = `${method} ${r.url}`;
+        seen.add(key);
+        const config = (r.config ?? {}) as { public?: boolean; action?: string };
+        const declared = config.public === true ? 'public' : config.action;
+        if (PUBLIC_PREFIXES.some((p) => r.url.startsWith(p))) {
+          if (declared !== 'public') problems.push(`${key}: docs route must be public`);
+          continue;
+        }
+        const expected = target.expected[key];
+        if (expected === undefined) problems.push(`${key}: not in the matrix table (declares ${declared})`);
+        else if (expected !== declared)
+          problems.push(`${key}: table says ${expected}, route declares ${declared}`);
+      }
+    }
+    for (const key of Object.keys(target.expected))
+      if (!seen.has(key)) problems.push(`${key}: in the table but no such route`);
+    expect(problems, `matrix built on ${target.source}`).toEqual([]);
+  });
+
+  it('anonymous → 401 on non-public routes; role → 403 exactly when the policy refuses', async () => {
+    const problems: string[] = [];
+    let requests = 0;
+    for (const r of listPolicyRoutes(target.app)!) {
+      for (const method of [r.method].flat()) {
+        if (method === 'HEAD' || PUBLIC_PREFIXES.some((p) => r.url.startsWith(p))) continue;
+        const key = `${method} ${r.url}`;
+        const policy = target.expected[key];
+        if (policy === undefined) continue; // reported by the table test
+        const send = (headers: Record<string, string>) => {
+          requests++;
+          return target.app.inject({
+            method: method as 'GET',
+            url: concreteUrl(r.url),
+            headers,
+            ...(['POST', 'PUT', 'PATCH'].includes(method) ? { payload: {} } : {}),
+          });
+        };
+        const anon = await send({});
+        if (policy === 'public') {
+          if (anon.statusCode === 401 || anon.statusCode === 403)
+            problems.push(`${key} anonymous: public route answered ${anon.statusCode}`);
+          continue;
+        }
+        if (anon.statusCode !== 401) problems.push(`${key} anonymous: expected 401, got ${anon.statusCode}`);
+        for (const role of WORKSPACE_ROLES) {
+          const res = await send({ authorization: `Bearer ${ws.tokens[role]}` });
+          const allowed = can({ ...systemActor(ws.workspaceId), role }, policy);
+          const forbidden = res.statusCode === 403;
+          if (res.statusCode === 401) problems.push(`${key} ${role}: 401 with a valid token`);
+          else if (allowed === forbidden) {
+            problems.push(
+              `${key} ${role}: expected ${allowed ? 'allowed' : '403'}, got ${res.statusCode} ${res.body.slice(0, 120)}`,
+            );
+          }
+        }
+      }
+    }
+    expect(problems, `matrix built on ${target.source}`).toEqual([]);
+    expect(requests).toBeGreaterThan(50);
+  });
+
+  it('an app with a route lacking config.action/public (or naming an unknown action) fails at startup', async () => {
+    await expect(
+      createAuthTestApp({ clock, routes: (app) => app.get('/api/v1/unguarded', async () => ({})) }),
+    ).rejects.toThrow(/GET \/api\/v1\/unguarded/);
+    await expect(
+      createAuthTestApp({
+        clock,
+        routes: (app) =>
+          app.get('/api/v1/typo', { config: { action: 'jobs.raed' as Action } }, async () => ({})),
+      }),
+    ).rejects.toThrow(/without config.action/);
+  });
+});
