@@ -50,7 +50,7 @@ export const SETTINGS = {
   shutdownGraceMs: { env: 'SWITCHBOARD_SHUTDOWN_GRACE_MS', default: '10000', secret: false, doc: 'On SIGTERM, time for in-flight jobs before they are released' },
   sessionTtlHours: { env: 'SWITCHBOARD_SESSION_TTL_HOURS', default: '168', secret: false, doc: 'Browser session lifetime (sliding; rotated on login)' },
   bodyLimitBytes: { env: 'SWITCHBOARD_BODY_LIMIT_BYTES', default: '1048576', secret: false, doc: 'Maximum HTTP request body size' },
-  embeddedSync: { env: 'SWITCHBOARD_EMBEDDED_SYNC', default: 'true', secret: false, doc: 'Embedded DB: fsync the data directory after commits (see docs/adr/0003)' },
+  embeddedSync: { env: 'SWITCHBOARD_EMBEDDED_SYNC', default: 'true', secret: false, doc: 'Embedded DB: flush the WAL to disk before acknowledging a commit (group commit); false = crash-safe only, not power-loss-safe (docs/adr/0003)' },
   trustProxy: { env: 'SWITCHBOARD_TRUST_PROXY', default: 'false', secret: false, doc: 'Trust X-Forwarded-* headers (behind a reverse proxy)' },
   configFile: { env: 'SWITCHBOARD_CONFIG_FILE', default: './switchboard.env', secret: false, doc: 'Optional dotenv-format file with any of these settings' },
 } as const;

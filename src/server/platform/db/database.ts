@@ -28,6 +28,16 @@ export interface Db {
   close(): Promise<void>;
 }
 
+/** Embedded durability callbacks (implemented by `createDurabilityHook` in durability.ts, ADR 0003). */
+export interface EmbeddedDurability {
+  /** After PGlite opened (crash recovery may have checkpointed). */
+  afterOpen(pglite: PGlite): Promise<void>;
+  /** After each commit; resolves once the commit is on stable storage. The connection is already released. */
+  afterCommit(): Promise<void>;
+  /** After PGlite closed (its shutdown checkpoint wrote data files). */
+  afterClose(): Promise<void>;
+}
+
 export interface OpenDatabaseOptions {
   /** postgres://… for PostgreSQL; null/empty for embedded. */
   url?: string | null;
@@ -38,6 +48,8 @@ export interface OpenDatabaseOptions {
   poolSize?: number;
   /** Embedded: called after each commit; the durability hook (ADR 0003). */
   afterCommit?: (pglite: PGlite) => Promise<void>;
+  /** Embedded, file-backed: the fsync hook (`createDurabilityHook`, ADR 0003); takes precedence over `afterCommit`. */
+  durability?: EmbeddedDurability;
   applicationName?: string;
 }
 
@@ -163,9 +175,18 @@ async function openEmbedded(opts: OpenDatabaseOptions): Promise<Db> {
     releaseLock();
     throw e;
   }
-  const afterCommit = opts.afterCommit;
+  const durability = inMemory ? undefined : opts.durability;
+  try {
+    await durability?.afterOpen(pglite);
+  } catch (e) {
+    await pglite.close();
+    releaseLock();
+    throw e;
+  }
+  const hook = opts.afterCommit;
+  const afterCommit = durability ? () => durability.afterCommit() : hook ? () => hook(pglite) : undefined;
   const kysely = new Kysely<Database>({
-    dialect: new PGliteDialect({ pglite, ...(afterCommit ? { afterCommit: () => afterCommit(pglite) } : {}) }),
+    dialect: new PGliteDialect({ pglite, ...(afterCommit ? { afterCommit } : {}) }),
   });
   return {
     kind: 'pglite',
@@ -180,7 +201,11 @@ async function openEmbedded(opts: OpenDatabaseOptions): Promise<Db> {
     close: async () => {
       await kysely.destroy();
       if (!pglite.closed) await pglite.close();
-      releaseLock();
+      try {
+        await durability?.afterClose();
+      } finally {
+        releaseLock();
+      }
     },
   };
 }
@@ -189,7 +214,7 @@ async function openEmbedded(opts: OpenDatabaseOptions): Promise<Db> {
  * PGlite is single-process: two processes opening one data directory would corrupt it. A lock file holding the
  * owner's pid refuses a second opener; a stale lock (its pid is gone) is taken over.
  */
-function lockDataDir(dataDir: string): () => void {
+export function lockDataDir(dataDir: string): () => void {
   const path = join(dataDir, 'switchboard.lock');
   for (let attempt = 0; attempt < 2; attempt++) {
     try {

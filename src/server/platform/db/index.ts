@@ -19,3 +19,22 @@ export {
 export type { Database } from './schema.js';
 export { WORKSPACE_ROLES, type WorkspaceRole } from './identity.tables.js';
 export { inTransaction } from './transaction.js';
+export type { EmbeddedDurability } from './database.js';
+export {
+  createDurabilityHook,
+  describeDurability,
+  EmbeddedSyncError,
+  type DurabilityHook,
+  type DurabilityStats,
+  type DurabilityDescription,
+} from './durability.js';
+export {
+  backupDatabase,
+  restoreDatabase,
+  readBackup,
+  listMovedAside,
+  BackupInvalidError,
+  BACKUP_FORMAT_VERSION,
+  type BackupManifest,
+  type RestoreResult,
+} from './backup.js';

@@ -26,10 +26,33 @@ export interface PGliteDialectOptions {
   afterCommit?: () => Promise<void>;
 }
 
-class PGliteConnection implements DatabaseConnection {
-  constructor(private readonly pg: PGlite) {}
+/**
+ * One Kysely "connection": a lease on the single PGlite session. The session is handed out FIFO (a mutex), one lease
+ * at a time. A lease may give the session back early — after a COMMIT, while its durability fsync runs — so other
+ * transactions proceed and their commits share the next fsync (group commit, ADR 0003); if the lease is used again it
+ * waits for its turn, so nothing interleaves inside another lease's transaction.
+ */
+class PGliteLease implements DatabaseConnection {
+  held = true;
+  inTransaction = false;
+  /** Set between a successful COMMIT and the end of its durability wait; a rollback then must not run. */
+  committed = false;
+
+  constructor(
+    private readonly driver: PGliteDriver,
+    private readonly pg: PGlite,
+  ) {}
 
   async executeQuery<R>(q: CompiledQuery): Promise<QueryResult<R>> {
+    if (!this.held) await this.driver.reacquire(this);
+    const result = await this.run<R>(q);
+    // An autocommit write is a commit of its own. Reads skip the hook; the session stays with this lease because
+    // `connection().execute(...)` blocks may rely on running several statements in a row.
+    if (!this.inTransaction && !isRead(q.sql)) await this.driver.afterCommit?.();
+    return result;
+  }
+
+  private async run<R>(q: CompiledQuery): Promise<QueryResult<R>> {
     if (q.parameters.length === 0 && isScript(q.sql)) {
       const results = await this.pg.exec(q.sql);
       const last = results[results.length - 1];
@@ -37,6 +60,11 @@ class PGliteConnection implements DatabaseConnection {
     }
     const result = await this.pg.query<R>(q.sql, [...q.parameters]);
     return { rows: result.rows, numAffectedRows: BigInt(result.affectedRows ?? 0) };
+  }
+
+  async runControl(text: string): Promise<void> {
+    if (!this.held) await this.driver.reacquire(this);
+    await this.run(CompiledQuery.raw(text));
   }
 
   // eslint-disable-next-line require-yield
@@ -51,43 +79,86 @@ function isScript(text: string): boolean {
   return trimmed.includes(';');
 }
 
+/** Plain reads need no durability wait. (A SELECT calling a writing function is not detected; use a transaction.) */
+function isRead(text: string): boolean {
+  return /^\s*(select|show)\b/i.test(text);
+}
+
 class PGliteDriver implements Driver {
-  private readonly connection: PGliteConnection;
   private busy = false;
-  private readonly waiters: ((c: PGliteConnection) => void)[] = [];
+  private readonly waiters: (() => void)[] = [];
+  readonly afterCommit: (() => Promise<void>) | undefined;
 
   constructor(private readonly opts: PGliteDialectOptions) {
-    this.connection = new PGliteConnection(opts.pglite);
+    this.afterCommit = opts.afterCommit;
   }
 
   async init(): Promise<void> {}
 
-  async acquireConnection(): Promise<DatabaseConnection> {
+  private async lock(): Promise<void> {
     if (!this.busy) {
       this.busy = true;
-      return this.connection;
+      return;
     }
-    return new Promise((resolve) => this.waiters.push(resolve));
+    await new Promise<void>((resolve) => this.waiters.push(resolve));
   }
 
-  async releaseConnection(): Promise<void> {
+  private unlock(): void {
     const next = this.waiters.shift();
-    if (next) next(this.connection);
+    if (next) next();
     else this.busy = false;
   }
 
+  async acquireConnection(): Promise<DatabaseConnection> {
+    await this.lock();
+    return new PGliteLease(this, this.opts.pglite);
+  }
+
+  async reacquire(lease: PGliteLease): Promise<void> {
+    await this.lock();
+    lease.held = true;
+  }
+
+  private giveBack(lease: PGliteLease): void {
+    if (!lease.held) return;
+    lease.held = false;
+    this.unlock();
+  }
+
+  async releaseConnection(conn: DatabaseConnection): Promise<void> {
+    this.giveBack(conn as PGliteLease);
+  }
+
   async beginTransaction(conn: DatabaseConnection, settings: TransactionSettings): Promise<void> {
+    const lease = conn as PGliteLease;
     const level = settings.isolationLevel ? ` isolation level ${settings.isolationLevel}` : '';
-    await conn.executeQuery(CompiledQuery.raw(`begin${level}`));
+    await lease.runControl(`begin${level}`);
+    lease.inTransaction = true;
+    lease.committed = false;
   }
 
   async commitTransaction(conn: DatabaseConnection): Promise<void> {
-    await conn.executeQuery(CompiledQuery.raw('commit'));
-    await this.opts.afterCommit?.();
+    const lease = conn as PGliteLease;
+    await lease.runControl('commit');
+    lease.inTransaction = false;
+    if (!this.afterCommit) return;
+    lease.committed = true;
+    // The session is idle now: let the next transaction run while this commit is being flushed.
+    this.giveBack(lease);
+    try {
+      await this.afterCommit();
+    } finally {
+      lease.committed = false;
+    }
   }
 
   async rollbackTransaction(conn: DatabaseConnection): Promise<void> {
-    await conn.executeQuery(CompiledQuery.raw('rollback'));
+    const lease = conn as PGliteLease;
+    // Kysely rolls back when commitTransaction throws; if the COMMIT itself succeeded (only the fsync failed) there
+    // is nothing to roll back, and the session may already belong to another transaction.
+    if (lease.committed) return;
+    lease.inTransaction = false;
+    await lease.runControl('rollback');
   }
 
   async destroy(): Promise<void> {
