@@ -307,7 +307,10 @@ export function createWorker(opts: WorkerOptions): Worker {
         await touchQueueWorker(db.kysely, id, now);
         const ids = [...running.keys(), ...waiting.map((j) => j.id)];
         const held = await extendLeases(db.kysely, { workerId: id, ids, now });
-        waiting = waiting.filter((j) => held.has(j.id));
+        // Only drop waiting jobs that were asked about: jobs claimed while extendLeases ran are not in `ids`
+        // and are still ours.
+        const asked = new Set(ids);
+        waiting = waiting.filter((j) => !asked.has(j.id) || held.has(j.id));
         for (const jobId of ids) {
           const entry = running.get(jobId);
           if (entry && !held.has(jobId)) {
