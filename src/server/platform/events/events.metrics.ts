@@ -1,0 +1,32 @@
+/** Event metrics, registered on the process registry passed in (never prom-client's global one). */
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { isReservedEventType } from './event-types.js';
+
+export interface EventMetrics {
+  /** Counts an appended event (at append time: a rolled-back transaction still counts, which is rare). */
+  countAppended(type: string): void;
+  sseClients: Gauge;
+}
+
+export function createEventMetrics(registry: Registry): EventMetrics {
+  const appended =
+    (registry.getSingleMetric('switchboard_events_appended_total') as Counter<'type'> | undefined) ??
+    new Counter({
+      name: 'switchboard_events_appended_total',
+      help: 'Domain events appended, by type (custom event types are counted under "custom")',
+      labelNames: ['type'],
+      registers: [registry],
+    });
+  const sseClients =
+    (registry.getSingleMetric('switchboard_sse_clients') as Gauge | undefined) ??
+    new Gauge({
+      name: 'switchboard_sse_clients',
+      help: 'Server-Sent Events clients connected to this process',
+      registers: [registry],
+    });
+  return {
+    // Custom types are chosen by API callers: one label value each would let them grow the series without bound.
+    countAppended: (type) => appended.inc({ type: isReservedEventType(type) ? type : 'custom' }),
+    sseClients,
+  };
+}
