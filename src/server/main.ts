@@ -2,21 +2,29 @@
  * Composition root: config → db → platform services → HTTP / workers / scheduler. The only place that knows every
  * area; areas receive their dependencies as arguments (no singletons).
  */
+import { join } from 'node:path';
 import type { Config, ProcessRole } from './config.js';
+import { createAudit, type Audit } from './platform/audit/index.js';
+import { createAuthArea, ensureFirstRun, type AuthArea, type FirstRunResult } from './platform/auth/index.js';
 import { systemClock, type Clock } from './platform/clock.js';
-import { migrate, migrationsCurrent, openDatabase, type Db } from './platform/db/index.js';
-import {
-  createHttpServer,
-  databaseCheck,
-  registerHealthRoutes,
-  registerIdempotency,
-  registerOpenApi,
-  type HttpApp,
-  type ReadinessCheck,
-} from './platform/http/index.js';
+import { EncryptedColumnRegistry, loadSecretBox, type SecretBox } from './platform/crypto/index.js';
+import { migrate, openDatabase, type Db } from './platform/db/index.js';
+import { createEvents, type Events } from './platform/events/index.js';
+import { buildHttpApp } from './http-app.js';
+import type { HttpApp, ReadinessCheck } from './platform/http/index.js';
 import { createLogger, type Logger } from './platform/logger.js';
 import { createMetricsRegistry, type Registry } from './platform/metrics.js';
-import { VERSION } from './version.js';
+import {
+  createQueueMetrics,
+  createScheduler,
+  createWorker,
+  workerReadinessCheck,
+  type JobCatalog,
+  type Scheduler,
+  type Worker,
+} from './platform/queue/index.js';
+import { buildJobCatalog, buildCronEntries } from './jobs.js';
+import { createDurabilityHook, describeDurability } from './platform/db/index.js';
 
 export interface SwitchboardOptions {
   config: Config;
@@ -35,10 +43,22 @@ export interface Switchboard {
   readonly db: Db;
   readonly metrics: Registry;
   readonly roles: ProcessRole[];
-  /** The HTTP app (present on api nodes; built but not listening until `start`). */
+  readonly secrets: SecretBox;
+  readonly encryptedColumns: EncryptedColumnRegistry;
+  readonly auth: AuthArea;
+  readonly events: Events;
+  readonly audit: Audit;
+  /** Every job the process knows (kernel + modules); enqueue against it. */
+  readonly jobs: JobCatalog;
+  /** The HTTP app (api role; built but not listening until `start`). */
   readonly http: HttpApp | null;
-  /** Starts listening (api), working (worker) and scheduling (scheduler) per roles. Returns the URL when listening. */
-  start(opts?: { port?: number }): Promise<{ url: string | null }>;
+  /** The worker (worker role), created by `start`. */
+  readonly worker: Worker | null;
+  /**
+   * Runs first-run setup, starts the event bus, listens (api), works (worker) and schedules (scheduler) per roles.
+   * Returns the URL when listening and the first-run result (its one-time password is shown once, by the caller).
+   */
+  start(opts?: { port?: number }): Promise<{ url: string | null; firstRun: FirstRunResult }>;
   /** Graceful stop: stop claiming, finish or release in-flight jobs within the grace period, close the database. */
   stop(): Promise<void>;
 }
@@ -49,14 +69,10 @@ export async function createSwitchboard(opts: SwitchboardOptions): Promise<Switc
   const logger = opts.logger ?? createLogger({ level: config.logLevel });
   const roles = opts.roles ?? config.roles;
   const ownsDb = !opts.db;
-  const db =
-    opts.db ??
-    (await openDatabase({
-      url: config.databaseUrl || null,
-      dataDir: config.dataDir,
-      poolSize: config.dbPoolSize,
-      applicationName: `switchboard-${roles.join('+')}`,
-    }));
+  // Fails before touching the database when PostgreSQL has no secret key configured.
+  const secrets = loadSecretBox({ secretKey: config.secretKey, embedded: config.embedded, dataDir: config.dataDir });
+  if (secrets.generated) logger.warn({ file: secrets.keyFile }, 'generated a new secret key; back it up with the data');
+  const db = opts.db ?? (await openConfiguredDatabase(config, roles));
   try {
     const applied = await migrate(db, { onApplied: (name, ms) => logger.info({ migration: name, ms }, 'migration applied') });
     if (applied.length) logger.info({ count: applied.length }, 'database migrated');
@@ -66,31 +82,35 @@ export async function createSwitchboard(opts: SwitchboardOptions): Promise<Switc
   }
 
   const metrics = createMetricsRegistry();
-  const readiness: ReadinessCheck[] = [
-    databaseCheck(db),
-    {
-      name: 'migrations',
-      run: async () => ((await migrationsCurrent(db)) ? { ok: true } : { ok: false, detail: 'pending or modified migrations' }),
-    },
-  ];
+  const encryptedColumns = new EncryptedColumnRegistry();
+  const auth = createAuthArea({ db: db.kysely, clock, sessionTtlHours: config.sessionTtlHours, publicUrl: config.publicUrl });
+  const events = createEvents({ db, clock, logger, metrics });
+  const audit = createAudit({ db, clock });
+  const queueMetrics = createQueueMetrics({ registry: metrics, db, clock });
+  const jobs = buildJobCatalog({ db, clock, auth });
 
-  let http: HttpApp | null = null;
-  if (roles.includes('api')) {
-    http = createHttpServer({
-      logger,
-      metrics,
-      bodyLimitBytes: config.bodyLimitBytes,
-      trustProxy: config.trustProxy,
-    });
-    await registerOpenApi(http, { publicUrl: config.publicUrl, version: VERSION });
-    registerIdempotency(http, { db, clock });
-    registerHealthRoutes(http, {
+  let worker: Worker | null = null;
+  let scheduler: Scheduler | null = null;
+  const readiness: ReadinessCheck[] = [];
+  if (roles.includes('worker')) {
+    worker = createWorker({
       db,
-      metrics,
-      checks: readiness,
-      info: () => ({ version: VERSION, database: db.kind, roles }),
+      catalog: jobs,
+      clock,
+      logger,
+      metrics: queueMetrics,
+      concurrency: config.workerConcurrency,
+      heartbeatMs: config.workerHeartbeatMs,
     });
+    readiness.push(workerReadinessCheck({ db: db.kysely, worker, clock, heartbeatMs: config.workerHeartbeatMs }));
   }
+  if (roles.includes('scheduler')) {
+    scheduler = createScheduler({ db, catalog: jobs, entries: buildCronEntries(), clock, logger });
+  }
+
+  const http = roles.includes('api')
+    ? await buildHttpApp({ config, db, clock, logger, metrics, auth, events, audit, readiness, roles, durability: () => describeDurability(db) })
+    : null;
 
   let stopped = false;
   return {
@@ -100,21 +120,71 @@ export async function createSwitchboard(opts: SwitchboardOptions): Promise<Switc
     db,
     metrics,
     roles,
+    secrets: secrets.box,
+    encryptedColumns,
+    auth,
+    events,
+    audit,
+    jobs,
     http,
+    worker,
     async start(startOpts = {}) {
+      const firstRun: FirstRunResult = roles.includes('api')
+        ? await ensureFirstRun(db.kysely, {
+            bootstrapEmail: config.bootstrapEmail || null,
+            bootstrapPassword: config.bootstrapPassword || null,
+            clock,
+            publicUrl: config.publicUrl,
+          })
+        : { created: false };
+      await events.start();
+      await worker?.start();
+      scheduler?.start();
       let url: string | null = null;
       if (http) {
         const address = await http.listen({ port: startOpts.port ?? config.port, host: config.host });
         url = address.replace('127.0.0.1', 'localhost');
         logger.info({ url, roles, database: db.kind }, 'Switchboard listening');
       }
-      return { url };
+      return { url, firstRun };
     },
     async stop() {
       if (stopped) return;
       stopped = true;
-      if (http) await http.close();
+      // Order: stop accepting requests, stop firing cron, let jobs finish (or release them), then close the bus and db.
+      if (http) await closeHttp(http, HTTP_CLOSE_GRACE_MS);
+      await scheduler?.stop();
+      await worker?.stop(config.shutdownGraceMs);
+      await events.stop();
       if (ownsDb) await db.close();
     },
   };
+}
+
+/** How long open requests get to finish on shutdown before their connections are cut. */
+const HTTP_CLOSE_GRACE_MS = 2000;
+
+/**
+ * Closes the server; connections still open after the grace period (idle keep-alive sockets a client opened but
+ * never used, streams that ignore the close) are destroyed so shutdown always completes.
+ */
+async function closeHttp(http: HttpApp, graceMs: number): Promise<void> {
+  const timer = setTimeout(() => http.server.closeAllConnections(), graceMs);
+  try {
+    await http.close();
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function openConfiguredDatabase(config: Config, roles: ProcessRole[]): Promise<Db> {
+  return openDatabase({
+    url: config.databaseUrl || null,
+    dataDir: config.dataDir,
+    poolSize: config.dbPoolSize,
+    applicationName: `switchboard-${roles.join('+')}`,
+    ...(config.embedded && config.embeddedSync
+      ? { durability: createDurabilityHook({ pgDataDir: join(config.dataDir, 'pglite') }) }
+      : {}),
+  });
 }

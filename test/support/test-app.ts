@@ -1,5 +1,5 @@
 /**
- * A whole Switchboard (all roles, not listening) on a fresh test database, for integration tests that go through
+ * A whole Switchboard (the api role unless `roles` says otherwise; not listening) on a fresh test database, for integration tests that go through
  * HTTP with `app.inject`. Pass a TestClock to control time.
  */
 import { mkdtempSync } from 'node:fs';
@@ -43,7 +43,7 @@ export async function createTestApp(
     clock,
     logger: silentLogger(),
     db: testDb.db,
-    ...(opts.roles ? { roles: opts.roles } : {}),
+    roles: opts.roles ?? ['api'],
   });
   opts.before?.(sb);
   await sb.http!.ready();

@@ -9,6 +9,17 @@ import type { CliIo } from './output.js';
 /** 0 ok, 1 error, 2 usage. */
 export const EXIT = { ok: 0, error: 1, usage: 2 } as const;
 
+/**
+ * Thrown by a command that has already printed its result but must exit with an error code (e.g. a broken audit
+ * chain). The CLI maps it to exit 1 without printing anything more.
+ */
+export class CommandFailed extends Error {
+  override name = 'CommandFailed';
+  constructor(readonly exitCode: number = EXIT.error) {
+    super('command failed');
+  }
+}
+
 export interface CliContext {
   io: CliIo;
   env: Record<string, string | undefined>;

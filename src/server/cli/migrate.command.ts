@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { migrate, migrationStatus } from '../platform/db/index.js';
-import { readConfig, withDatabase, type CliContext, EXIT } from './context.js';
+import { CommandFailed, readConfig, withDatabase, type CliContext } from './context.js';
 import { printList } from './output.js';
 
 export function registerMigrateCommand(program: Command, ctx: CliContext): void {
@@ -21,7 +21,7 @@ export function registerMigrateCommand(program: Command, ctx: CliContext): void 
               status.map((s) => ({ version: s.version, name: s.name, state: s.state, applied_at: s.appliedAt })),
               { json: opts.json ?? false },
             );
-            if (status.some((s) => s.state === 'modified' || s.state === 'missing_file')) process.exitCode = EXIT.error;
+            if (status.some((s) => s.state === 'modified' || s.state === 'missing_file')) throw new CommandFailed();
             return;
           }
           const applied = await migrate(db, {

@@ -7,8 +7,10 @@ import { ConfigError } from '../config.js';
 import { isAppError } from '../platform/errors/index.js';
 import { VERSION } from '../version.js';
 import { registerConfigCommand } from './config.command.js';
-import { EXIT, type CliContext } from './context.js';
+import { CommandFailed, EXIT, type CliContext } from './context.js';
+import { registerIdentityCommands } from './identity.command.js';
 import { registerMigrateCommand } from './migrate.command.js';
+import { registerJobsCommands, registerOpsCommands } from './ops.command.js';
 import { registerServeCommand, UsageError } from './serve.command.js';
 
 export function buildProgram(ctx: CliContext): Command {
@@ -21,8 +23,20 @@ export function buildProgram(ctx: CliContext): Command {
   registerServeCommand(program, ctx);
   registerMigrateCommand(program, ctx);
   registerConfigCommand(program, ctx);
-  for (const cmd of program.commands) cmd.exitOverride();
+  registerIdentityCommands(program, ctx);
+  registerJobsCommands(program, ctx);
+  registerOpsCommands(program, ctx);
+  exitOverrideAll(program);
   return program;
+}
+
+/** Commander exits the process by default; we map its errors to our exit codes instead, for every subcommand. */
+function exitOverrideAll(cmd: Command): void {
+  for (const sub of cmd.commands) {
+    sub.exitOverride();
+    sub.configureOutput(cmd.configureOutput());
+    exitOverrideAll(sub);
+  }
 }
 
 /** Runs the CLI and returns the exit code (never throws). */
@@ -30,12 +44,13 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
   const program = buildProgram(ctx);
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+    return EXIT.ok;
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.ok;
       return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
+    if (e instanceof CommandFailed) return e.exitCode;
     if (e instanceof UsageError) {
       ctx.io.err(`error: ${e.message}`);
       return EXIT.usage;

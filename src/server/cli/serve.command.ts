@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ROLES, type ProcessRole } from '../config.js';
 import { createSwitchboard } from '../main.js';
+import type { FirstRunResult } from '../platform/auth/index.js';
 import { readConfig, type CliContext } from './context.js';
 
 export function registerServeCommand(program: Command, ctx: CliContext): void {
@@ -14,7 +15,12 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
       return n;
     })
     .action(async (opts: { role?: string; port?: number }) => {
-      const config = readConfig(ctx);
+      const loaded = readConfig(ctx);
+      // --port also moves the default public URL, unless one was configured explicitly.
+      const config =
+        opts.port !== undefined && !ctx.env.SWITCHBOARD_PUBLIC_URL
+          ? { ...loaded, port: opts.port, publicUrl: `http://localhost:${opts.port}` }
+          : loaded;
       const roles = opts.role ? parseRoles(opts.role) : config.roles;
       const sb = await createSwitchboard({ config, roles });
       let stopping = false;
@@ -32,10 +38,32 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
       };
       process.on('SIGTERM', () => shutdown('SIGTERM'));
       process.on('SIGINT', () => shutdown('SIGINT'));
-      await sb.start(opts.port !== undefined ? { port: opts.port } : {});
+      const { url, firstRun } = await sb.start(opts.port !== undefined ? { port: opts.port } : {});
+      printStartBanner(ctx, sb.db.kind, url, firstRun);
       // Keep running until a signal arrives.
       await new Promise<never>(() => {});
     });
+}
+
+/**
+ * The one place the first-run one-time password is shown: stdout, once, never through the logger (logs are kept
+ * and shipped; a terminal banner is not).
+ */
+function printStartBanner(ctx: CliContext, database: string, url: string | null, firstRun: FirstRunResult): void {
+  const lines: string[] = [];
+  if (url) lines.push(`Switchboard is running at ${url} (database: ${database})`, `API reference: ${url}/api/docs`);
+  if (firstRun.created) {
+    lines.push('', `First run: created the default workspace and its owner account ${firstRun.email}.`);
+    if (firstRun.oneTimePassword) {
+      lines.push(
+        `One-time password: ${firstRun.oneTimePassword}`,
+        `Sign in at ${firstRun.loginUrl} and choose a new password. This password is shown only once.`,
+      );
+    } else {
+      lines.push('The owner uses the password from SWITCHBOARD_BOOTSTRAP_PASSWORD.');
+    }
+  }
+  if (lines.length) ctx.io.out(lines.join('\n'));
 }
 
 function parseRoles(text: string): ProcessRole[] {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { AppError } from '../errors/index.js';
 import { PGliteDialect } from './pglite-dialect.js';
 import type { Database } from './schema.js';
 
@@ -216,17 +217,27 @@ async function openEmbedded(opts: OpenDatabaseOptions): Promise<Db> {
  */
 export function lockDataDir(dataDir: string): () => void {
   const path = join(dataDir, 'switchboard.lock');
+  // A lock file with our own pid is stale (pid reuse, e.g. pid 1 in containers) unless this process holds it.
+  if (heldLocks.has(path)) {
+    throw new AppError('DATABASE_IN_USE', 409, `The embedded database in ${dataDir} is already open in this process.`);
+  }
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(path, 'wx', 0o600);
       writeSync(fd, String(process.pid));
       closeSync(fd);
-      return () => rmSync(path, { force: true });
+      heldLocks.add(path);
+      return () => {
+        heldLocks.delete(path);
+        rmSync(path, { force: true });
+      };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const pid = Number(existsSync(path) ? readFileSync(path, 'utf8').trim() : NaN);
       if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
-        throw new Error(
+        throw new AppError(
+          'DATABASE_IN_USE',
+          409,
           `The embedded database in ${dataDir} is in use by process ${pid}. ` +
             'Stop that process, or use PostgreSQL (DATABASE_URL) to run several processes.',
         );
@@ -236,6 +247,8 @@ export function lockDataDir(dataDir: string): () => void {
   }
   throw new Error(`Could not lock ${path}`);
 }
+
+const heldLocks = new Set<string>();
 
 function isAlive(pid: number): boolean {
   try {

@@ -19,7 +19,7 @@ export interface HealthDeps {
   metrics: Registry;
   checks: ReadinessCheck[];
   /** Static facts shown in /ready (e.g. database kind, durability note, roles). */
-  info: () => Record<string, unknown>;
+  info: () => Record<string, unknown> | Promise<Record<string, unknown>>;
 }
 
 const checkResult = z.object({ name: z.string(), ok: z.boolean(), detail: z.string().optional(), ms: z.number() });
@@ -72,7 +72,8 @@ export function registerHealthRoutes(app: HttpApp, deps: HealthDeps): void {
         }),
       );
       const ok = checks.every((c) => c.ok);
-      return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not_ready', checks, info: deps.info() });
+      const info = await Promise.resolve(deps.info()).catch((e: unknown) => ({ error: (e as Error).message }));
+      return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not_ready', checks, info });
     },
   );
 
