@@ -23,7 +23,8 @@ describe('loadConfig', () => {
   });
 
   it('names the variable and the problem for bad values', () => {
-    const attempt = () => loadConfig({ ...noFile, SWITCHBOARD_PORT: 'abc', SWITCHBOARD_LOG_LEVEL: 'loud' }, dir);
+    const attempt = () =>
+      loadConfig({ ...noFile, SWITCHBOARD_PORT: 'abc', SWITCHBOARD_LOG_LEVEL: 'loud' }, dir);
     expect(attempt).toThrow(ConfigError);
     try {
       attempt();
@@ -40,7 +41,9 @@ describe('loadConfig', () => {
   });
 
   it('rejects a non-postgres DATABASE_URL and a short secret key without echoing secrets', () => {
-    expect(() => loadConfig({ ...noFile, DATABASE_URL: 'mysql://x' }, dir)).toThrow(/DATABASE_URL: must start with postgres/);
+    expect(() => loadConfig({ ...noFile, DATABASE_URL: 'mysql://x' }, dir)).toThrow(
+      /DATABASE_URL: must start with postgres/,
+    );
     try {
       loadConfig({ ...noFile, SWITCHBOARD_SECRET_KEY: 'tooshort-secret' }, dir);
       expect.fail('should throw');
@@ -51,21 +54,35 @@ describe('loadConfig', () => {
   });
 
   it('requires bootstrap email and password together, and a 12+ character password', () => {
-    expect(() => loadConfig({ ...noFile, SWITCHBOARD_BOOTSTRAP_EMAIL: 'a@b.co' }, dir)).toThrow(/set together/);
+    expect(() => loadConfig({ ...noFile, SWITCHBOARD_BOOTSTRAP_EMAIL: 'a@b.co' }, dir)).toThrow(
+      /set together/,
+    );
     expect(() =>
-      loadConfig({ ...noFile, SWITCHBOARD_BOOTSTRAP_EMAIL: 'a@b.co', SWITCHBOARD_BOOTSTRAP_PASSWORD: 'short' }, dir),
+      loadConfig(
+        { ...noFile, SWITCHBOARD_BOOTSTRAP_EMAIL: 'a@b.co', SWITCHBOARD_BOOTSTRAP_PASSWORD: 'short' },
+        dir,
+      ),
     ).toThrow(/at least 12/);
   });
 
   it('parses roles and rejects unknown ones', () => {
-    expect(loadConfig({ ...noFile, SWITCHBOARD_ROLES: 'worker, scheduler' }, dir).roles).toEqual(['worker', 'scheduler']);
-    expect(() => loadConfig({ ...noFile, SWITCHBOARD_ROLES: 'worker,cook' }, dir)).toThrow(/SWITCHBOARD_ROLES/);
+    expect(loadConfig({ ...noFile, SWITCHBOARD_ROLES: 'worker, scheduler' }, dir).roles).toEqual([
+      'worker',
+      'scheduler',
+    ]);
+    expect(() => loadConfig({ ...noFile, SWITCHBOARD_ROLES: 'worker,cook' }, dir)).toThrow(
+      /SWITCHBOARD_ROLES/,
+    );
   });
 
   it('decodes a 32-byte key from hex or base64', () => {
     const key = Buffer.alloc(32, 1);
-    expect(loadConfig({ ...noFile, SWITCHBOARD_SECRET_KEY: key.toString('hex') }, dir).secretKey).toEqual(key);
-    expect(loadConfig({ ...noFile, SWITCHBOARD_SECRET_KEY: key.toString('base64') }, dir).secretKey).toEqual(key);
+    expect(loadConfig({ ...noFile, SWITCHBOARD_SECRET_KEY: key.toString('hex') }, dir).secretKey).toEqual(
+      key,
+    );
+    expect(loadConfig({ ...noFile, SWITCHBOARD_SECRET_KEY: key.toString('base64') }, dir).secretKey).toEqual(
+      key,
+    );
   });
 
   it('reads a dotenv config file; real environment variables win', () => {
@@ -74,7 +91,9 @@ describe('loadConfig', () => {
     const c = loadConfig({ SWITCHBOARD_CONFIG_FILE: file, SWITCHBOARD_LOG_LEVEL: 'warn' }, dir);
     expect(c.port).toBe(4000);
     expect(c.logLevel).toBe('warn');
-    expect(() => loadConfig({ SWITCHBOARD_CONFIG_FILE: join(dir, 'missing.env') }, dir)).toThrow(/file not found/);
+    expect(() => loadConfig({ SWITCHBOARD_CONFIG_FILE: join(dir, 'missing.env') }, dir)).toThrow(
+      /file not found/,
+    );
   });
 
   it('redacts secrets and database passwords when describing the configuration', () => {

@@ -34,25 +34,120 @@ const bool = z
 
 /** One row per setting: env var, default, whether it is secret, and a description (used by README and `config`). */
 export const SETTINGS = {
-  port: { env: 'SWITCHBOARD_PORT', default: '3000', secret: false, doc: 'HTTP port (the conventional PORT is honoured when this is unset)' },
-  host: { env: 'SWITCHBOARD_HOST', default: '127.0.0.1', secret: false, doc: 'Interface to bind; use 0.0.0.0 to listen on all' },
-  dataDir: { env: 'SWITCHBOARD_DATA_DIR', default: './data', secret: false, doc: 'Embedded database, generated secret key and backups live here' },
-  databaseUrl: { env: 'DATABASE_URL', default: '', secret: true, doc: 'postgres://… to use PostgreSQL 14+; empty = embedded PGlite' },
-  dbPoolSize: { env: 'SWITCHBOARD_DB_POOL_SIZE', default: '10', secret: false, doc: 'PostgreSQL connection pool size per process' },
-  secretKey: { env: 'SWITCHBOARD_SECRET_KEY', default: '', secret: true, doc: '32-byte key (base64 or hex) encrypting credentials at rest; generated into the data dir in embedded mode when empty' },
-  logLevel: { env: 'SWITCHBOARD_LOG_LEVEL', default: 'info', secret: false, doc: 'fatal | error | warn | info | debug | trace | silent' },
-  publicUrl: { env: 'SWITCHBOARD_PUBLIC_URL', default: '', secret: false, doc: 'External URL used in links (default http://localhost:<port>)' },
-  bootstrapEmail: { env: 'SWITCHBOARD_BOOTSTRAP_EMAIL', default: '', secret: false, doc: 'First-run owner email (with the password: no one-time password is printed)' },
-  bootstrapPassword: { env: 'SWITCHBOARD_BOOTSTRAP_PASSWORD', default: '', secret: true, doc: 'First-run owner password (min 12 characters)' },
-  roles: { env: 'SWITCHBOARD_ROLES', default: 'api,worker,scheduler', secret: false, doc: 'Process roles: any of api, worker, scheduler (CLI --role overrides)' },
-  workerConcurrency: { env: 'SWITCHBOARD_WORKER_CONCURRENCY', default: '10', secret: false, doc: 'Jobs run at once per worker process' },
-  workerHeartbeatMs: { env: 'SWITCHBOARD_WORKER_HEARTBEAT_MS', default: '5000', secret: false, doc: 'Worker heartbeat / lease extension interval' },
-  shutdownGraceMs: { env: 'SWITCHBOARD_SHUTDOWN_GRACE_MS', default: '10000', secret: false, doc: 'On SIGTERM, time for in-flight jobs before they are released' },
-  sessionTtlHours: { env: 'SWITCHBOARD_SESSION_TTL_HOURS', default: '168', secret: false, doc: 'Browser session lifetime (sliding; rotated on login)' },
-  bodyLimitBytes: { env: 'SWITCHBOARD_BODY_LIMIT_BYTES', default: '1048576', secret: false, doc: 'Maximum HTTP request body size' },
-  embeddedSync: { env: 'SWITCHBOARD_EMBEDDED_SYNC', default: 'true', secret: false, doc: 'Embedded DB: flush the WAL to disk before acknowledging a commit (group commit); false = crash-safe only, not power-loss-safe (docs/adr/0003)' },
-  trustProxy: { env: 'SWITCHBOARD_TRUST_PROXY', default: 'false', secret: false, doc: 'Trust X-Forwarded-* headers (behind a reverse proxy)' },
-  configFile: { env: 'SWITCHBOARD_CONFIG_FILE', default: './switchboard.env', secret: false, doc: 'Optional dotenv-format file with any of these settings' },
+  port: {
+    env: 'SWITCHBOARD_PORT',
+    default: '3000',
+    secret: false,
+    doc: 'HTTP port (the conventional PORT is honoured when this is unset)',
+  },
+  host: {
+    env: 'SWITCHBOARD_HOST',
+    default: '127.0.0.1',
+    secret: false,
+    doc: 'Interface to bind; use 0.0.0.0 to listen on all',
+  },
+  dataDir: {
+    env: 'SWITCHBOARD_DATA_DIR',
+    default: './data',
+    secret: false,
+    doc: 'Embedded database, generated secret key and backups live here',
+  },
+  databaseUrl: {
+    env: 'DATABASE_URL',
+    default: '',
+    secret: true,
+    doc: 'postgres://… to use PostgreSQL 14+; empty = embedded PGlite',
+  },
+  dbPoolSize: {
+    env: 'SWITCHBOARD_DB_POOL_SIZE',
+    default: '10',
+    secret: false,
+    doc: 'PostgreSQL connection pool size per process',
+  },
+  secretKey: {
+    env: 'SWITCHBOARD_SECRET_KEY',
+    default: '',
+    secret: true,
+    doc: '32-byte key (base64 or hex) encrypting credentials at rest; generated into the data dir in embedded mode when empty',
+  },
+  logLevel: {
+    env: 'SWITCHBOARD_LOG_LEVEL',
+    default: 'info',
+    secret: false,
+    doc: 'fatal | error | warn | info | debug | trace | silent',
+  },
+  publicUrl: {
+    env: 'SWITCHBOARD_PUBLIC_URL',
+    default: '',
+    secret: false,
+    doc: 'External URL used in links (default http://localhost:<port>)',
+  },
+  bootstrapEmail: {
+    env: 'SWITCHBOARD_BOOTSTRAP_EMAIL',
+    default: '',
+    secret: false,
+    doc: 'First-run owner email (with the password: no one-time password is printed)',
+  },
+  bootstrapPassword: {
+    env: 'SWITCHBOARD_BOOTSTRAP_PASSWORD',
+    default: '',
+    secret: true,
+    doc: 'First-run owner password (min 12 characters)',
+  },
+  roles: {
+    env: 'SWITCHBOARD_ROLES',
+    default: 'api,worker,scheduler',
+    secret: false,
+    doc: 'Process roles: any of api, worker, scheduler (CLI --role overrides)',
+  },
+  workerConcurrency: {
+    env: 'SWITCHBOARD_WORKER_CONCURRENCY',
+    default: '10',
+    secret: false,
+    doc: 'Jobs run at once per worker process',
+  },
+  workerHeartbeatMs: {
+    env: 'SWITCHBOARD_WORKER_HEARTBEAT_MS',
+    default: '5000',
+    secret: false,
+    doc: 'Worker heartbeat / lease extension interval',
+  },
+  shutdownGraceMs: {
+    env: 'SWITCHBOARD_SHUTDOWN_GRACE_MS',
+    default: '10000',
+    secret: false,
+    doc: 'On SIGTERM, time for in-flight jobs before they are released',
+  },
+  sessionTtlHours: {
+    env: 'SWITCHBOARD_SESSION_TTL_HOURS',
+    default: '168',
+    secret: false,
+    doc: 'Browser session lifetime (sliding; rotated on login)',
+  },
+  bodyLimitBytes: {
+    env: 'SWITCHBOARD_BODY_LIMIT_BYTES',
+    default: '1048576',
+    secret: false,
+    doc: 'Maximum HTTP request body size',
+  },
+  embeddedSync: {
+    env: 'SWITCHBOARD_EMBEDDED_SYNC',
+    default: 'true',
+    secret: false,
+    doc: 'Embedded DB: flush the WAL to disk before acknowledging a commit (group commit); false = crash-safe only, not power-loss-safe (docs/adr/0003)',
+  },
+  trustProxy: {
+    env: 'SWITCHBOARD_TRUST_PROXY',
+    default: 'false',
+    secret: false,
+    doc: 'Trust X-Forwarded-* headers (behind a reverse proxy)',
+  },
+  configFile: {
+    env: 'SWITCHBOARD_CONFIG_FILE',
+    default: './switchboard.env',
+    secret: false,
+    doc: 'Optional dotenv-format file with any of these settings',
+  },
 } as const;
 
 export type SettingKey = keyof typeof SETTINGS;
@@ -74,7 +169,10 @@ const schema = z.object({
   publicUrl: z
     .string()
     .trim()
-    .refine((v) => v === '' || URL.canParse(v), 'must be an absolute URL such as https://switchboard.example.com'),
+    .refine(
+      (v) => v === '' || URL.canParse(v),
+      'must be an absolute URL such as https://switchboard.example.com',
+    ),
   bootstrapEmail: z
     .string()
     .trim()
@@ -82,8 +180,17 @@ const schema = z.object({
   bootstrapPassword: z.string().refine((v) => v === '' || v.length >= 12, 'must be at least 12 characters'),
   roles: z
     .string()
-    .transform((v) => v.split(',').map((r) => r.trim()).filter(Boolean))
-    .pipe(z.array(z.enum(ROLES, { message: `each role must be one of ${ROLES.join(', ')}` })).min(1, 'needs at least one role')),
+    .transform((v) =>
+      v
+        .split(',')
+        .map((r) => r.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z
+        .array(z.enum(ROLES, { message: `each role must be one of ${ROLES.join(', ')}` }))
+        .min(1, 'needs at least one role'),
+    ),
   workerConcurrency: intFrom(1, 1000),
   workerHeartbeatMs: intFrom(100, 600_000),
   shutdownGraceMs: intFrom(0, 3_600_000),
@@ -109,9 +216,7 @@ export type Config = Omit<Parsed, 'roles' | 'publicUrl' | 'dataDir' | 'secretKey
 
 export class ConfigError extends Error {
   constructor(readonly problems: { variable: string; message: string }[]) {
-    super(
-      'Invalid configuration:\n' + problems.map((p) => `  - ${p.variable}: ${p.message}`).join('\n'),
-    );
+    super('Invalid configuration:\n' + problems.map((p) => `  - ${p.variable}: ${p.message}`).join('\n'));
     this.name = 'ConfigError';
   }
 }
@@ -127,7 +232,10 @@ export function decodeKey(text: string): Buffer | null {
  * Builds the configuration from an environment record (defaults to `process.env`) and an optional config file.
  * Pure apart from reading the config file; tests pass their own env.
  */
-export function loadConfig(env: Record<string, string | undefined> = process.env, cwd = process.cwd()): Config {
+export function loadConfig(
+  env: Record<string, string | undefined> = process.env,
+  cwd = process.cwd(),
+): Config {
   const fileVars = readConfigFile(env, cwd);
   const pick = (key: SettingKey): string => {
     const s = SETTINGS[key];
@@ -142,8 +250,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(
       result.error.issues.map((issue) => {
         const key = String(issue.path[0]) as SettingKey;
-        const variable = key === 'port' && !env.SWITCHBOARD_PORT && env.PORT ? 'PORT' : (SETTINGS[key]?.env ?? key);
-        return { variable, message: `${issue.message} (got ${JSON.stringify(SETTINGS[key]?.secret ? '<redacted>' : raw[key])})` };
+        const variable =
+          key === 'port' && !env.SWITCHBOARD_PORT && env.PORT ? 'PORT' : (SETTINGS[key]?.env ?? key);
+        return {
+          variable,
+          message: `${issue.message} (got ${JSON.stringify(SETTINGS[key]?.secret ? '<redacted>' : raw[key])})`,
+        };
       }),
     );
   }
@@ -167,7 +279,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   };
 }
 
-function readConfigFile(env: Record<string, string | undefined>, cwd: string): Record<string, string | undefined> {
+function readConfigFile(
+  env: Record<string, string | undefined>,
+  cwd: string,
+): Record<string, string | undefined> {
   const explicit = env[SETTINGS.configFile.env];
   const path = resolve(cwd, explicit || SETTINGS.configFile.default);
   if (!existsSync(path)) {
@@ -180,7 +295,9 @@ function readConfigFile(env: Record<string, string | undefined>, cwd: string): R
 }
 
 /** The effective configuration as printable rows, with secrets redacted. */
-export function describeConfig(config: Config): { setting: SettingKey; env: string; value: string; default: string }[] {
+export function describeConfig(
+  config: Config,
+): { setting: SettingKey; env: string; value: string; default: string }[] {
   return (Object.keys(SETTINGS) as SettingKey[]).map((key) => {
     const s = SETTINGS[key];
     const value = (config as unknown as Record<string, unknown>)[key];

@@ -41,7 +41,12 @@ export interface HttpAppDeps {
 
 export async function buildHttpApp(deps: HttpAppDeps): Promise<HttpApp> {
   const { config, db, clock, logger, metrics } = deps;
-  const app = createHttpServer({ logger, metrics, bodyLimitBytes: config.bodyLimitBytes, trustProxy: config.trustProxy });
+  const app = createHttpServer({
+    logger,
+    metrics,
+    bodyLimitBytes: config.bodyLimitBytes,
+    trustProxy: config.trustProxy,
+  });
   deps.auth.registerAuth(app);
   await registerOpenApi(app, { publicUrl: config.publicUrl, version: VERSION });
   registerIdempotency(app, { db, clock });
@@ -50,7 +55,12 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<HttpApp> {
     db,
     metrics,
     checks: [databaseCheck(db), migrationsCheck(db), ...deps.readiness],
-    info: async () => ({ version: VERSION, database: db.kind, roles: deps.roles, durability: await deps.durability() }),
+    info: async () => ({
+      version: VERSION,
+      database: db.kind,
+      roles: deps.roles,
+      durability: await deps.durability(),
+    }),
   });
 
   deps.auth.registerRoutes(app);

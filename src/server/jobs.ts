@@ -40,7 +40,10 @@ function defineKernelMaintenanceJobs(deps: JobDeps) {
 }
 
 export function buildJobCatalog(deps: JobDeps): JobCatalog {
-  return mergeJobCatalogs(defineQueueMaintenanceJobs({ db: deps.db, clock: deps.clock }), defineKernelMaintenanceJobs(deps));
+  return mergeJobCatalogs(
+    defineQueueMaintenanceJobs({ db: deps.db, clock: deps.clock }),
+    defineKernelMaintenanceJobs(deps),
+  );
 }
 
 export function buildCronEntries(): CronEntry[] {

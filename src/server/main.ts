@@ -70,11 +70,18 @@ export async function createSwitchboard(opts: SwitchboardOptions): Promise<Switc
   const roles = opts.roles ?? config.roles;
   const ownsDb = !opts.db;
   // Fails before touching the database when PostgreSQL has no secret key configured.
-  const secrets = loadSecretBox({ secretKey: config.secretKey, embedded: config.embedded, dataDir: config.dataDir });
-  if (secrets.generated) logger.warn({ file: secrets.keyFile }, 'generated a new secret key; back it up with the data');
+  const secrets = loadSecretBox({
+    secretKey: config.secretKey,
+    embedded: config.embedded,
+    dataDir: config.dataDir,
+  });
+  if (secrets.generated)
+    logger.warn({ file: secrets.keyFile }, 'generated a new secret key; back it up with the data');
   const db = opts.db ?? (await openConfiguredDatabase(config, roles));
   try {
-    const applied = await migrate(db, { onApplied: (name, ms) => logger.info({ migration: name, ms }, 'migration applied') });
+    const applied = await migrate(db, {
+      onApplied: (name, ms) => logger.info({ migration: name, ms }, 'migration applied'),
+    });
     if (applied.length) logger.info({ count: applied.length }, 'database migrated');
   } catch (e) {
     if (ownsDb) await db.close();
@@ -83,7 +90,12 @@ export async function createSwitchboard(opts: SwitchboardOptions): Promise<Switc
 
   const metrics = createMetricsRegistry();
   const encryptedColumns = new EncryptedColumnRegistry();
-  const auth = createAuthArea({ db: db.kysely, clock, sessionTtlHours: config.sessionTtlHours, publicUrl: config.publicUrl });
+  const auth = createAuthArea({
+    db: db.kysely,
+    clock,
+    sessionTtlHours: config.sessionTtlHours,
+    publicUrl: config.publicUrl,
+  });
   const events = createEvents({ db, clock, logger, metrics });
   const audit = createAudit({ db, clock });
   const queueMetrics = createQueueMetrics({ registry: metrics, db, clock });
@@ -102,14 +114,28 @@ export async function createSwitchboard(opts: SwitchboardOptions): Promise<Switc
       concurrency: config.workerConcurrency,
       heartbeatMs: config.workerHeartbeatMs,
     });
-    readiness.push(workerReadinessCheck({ db: db.kysely, worker, clock, heartbeatMs: config.workerHeartbeatMs }));
+    readiness.push(
+      workerReadinessCheck({ db: db.kysely, worker, clock, heartbeatMs: config.workerHeartbeatMs }),
+    );
   }
   if (roles.includes('scheduler')) {
     scheduler = createScheduler({ db, catalog: jobs, entries: buildCronEntries(), clock, logger });
   }
 
   const http = roles.includes('api')
-    ? await buildHttpApp({ config, db, clock, logger, metrics, auth, events, audit, readiness, roles, durability: () => describeDurability(db) })
+    ? await buildHttpApp({
+        config,
+        db,
+        clock,
+        logger,
+        metrics,
+        auth,
+        events,
+        audit,
+        readiness,
+        roles,
+        durability: () => describeDurability(db),
+      })
     : null;
 
   let stopped = false;

@@ -13,7 +13,10 @@ describe('README', () => {
   it('has a Quick start of exactly two commands: start and test', () => {
     const quick = readme.split('## Quick start')[1]?.split('\n## ')[0] ?? '';
     const block = quick.split('```sh')[1]?.split('```')[0] ?? '';
-    const commands = block.split('\n').map((l) => l.replace(/#.*/, '').trim()).filter(Boolean);
+    const commands = block
+      .split('\n')
+      .map((l) => l.replace(/#.*/, '').trim())
+      .filter(Boolean);
     expect(commands).toEqual(['npm install && npm start', 'npm install && npm test']);
   });
 });

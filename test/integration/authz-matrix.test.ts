@@ -9,7 +9,6 @@
  * same way from the auth area plus sample routes that cover the other kernel actions.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
 import { TestClock } from '../../src/server/platform/clock.js';
 import { WORKSPACE_ROLES, type Db } from '../../src/server/platform/db/index.js';
 import type { HttpApp } from '../../src/server/platform/http/index.js';
@@ -56,7 +55,10 @@ const PUBLIC_PREFIXES = ['/api/docs'];
 const STREAMING = new Set(['GET /api/v1/events/stream']);
 
 let baseUrl: string | null = null;
-async function sendStreaming(url: string, headers: Record<string, string>): Promise<{ statusCode: number; body: string }> {
+async function sendStreaming(
+  url: string,
+  headers: Record<string, string>,
+): Promise<{ statusCode: number; body: string }> {
   baseUrl ??= await target.app.listen({ port: 0, host: '127.0.0.1' });
   const abort = new AbortController();
   const res = await fetch(baseUrl + url, { headers, signal: abort.signal });
@@ -75,7 +77,8 @@ interface Target {
 
 async function buildTarget(clock: TestClock): Promise<Target> {
   const full = await createTestApp({ clock });
-  if (!listPolicyRoutes(full.app)) throw new Error('the full app registers no auth hook: the matrix would prove nothing');
+  if (!listPolicyRoutes(full.app))
+    throw new Error('the full app registers no auth hook: the matrix would prove nothing');
   return { app: full.app, db: full.db, expected: EXPECTED, close: full.close, source: 'createTestApp' };
 }
 
@@ -129,7 +132,9 @@ describe(`authorization matrix`, () => {
         const key = `${method} ${r.url}`;
         const policy = target.expected[key];
         if (policy === undefined) continue; // reported by the table test
-        const send = async (headers: Record<string, string>): Promise<{ statusCode: number; body: string }> => {
+        const send = async (
+          headers: Record<string, string>,
+        ): Promise<{ statusCode: number; body: string }> => {
           requests++;
           if (STREAMING.has(key)) return sendStreaming(concreteUrl(r.url), headers);
           return target.app.inject({

@@ -37,25 +37,47 @@ describe('switchboard CLI', () => {
   async function run(...argv: string[]) {
     const out: string[] = [];
     const err: string[] = [];
-    const code = await runCli(argv, { io: { out: (s) => out.push(s), err: (s) => err.push(s) }, env, cwd: dataDir });
+    const code = await runCli(argv, {
+      io: { out: (s) => out.push(s), err: (s) => err.push(s) },
+      env,
+      cwd: dataDir,
+    });
     return { code, out: out.join('\n'), err: err.join('\n') };
   }
 
   it('prints help for every command with exit 0, and exits 2 on usage errors', async () => {
     const help = await run('--help');
     expect(help.code).toBe(0);
-    for (const cmd of ['serve', 'migrate', 'config', 'workspace', 'user', 'token', 'jobs', 'audit', 'backup', 'restore', 'secrets']) {
+    for (const cmd of [
+      'serve',
+      'migrate',
+      'config',
+      'workspace',
+      'user',
+      'token',
+      'jobs',
+      'audit',
+      'backup',
+      'restore',
+      'secrets',
+    ]) {
       expect(help.out).toContain(cmd);
     }
     expect((await run('jobs', 'list', '--help')).code).toBe(0);
     expect((await run('no-such-command')).code).toBe(2);
     expect((await run('user', 'create', '--email', 'x@y.z')).code).toBe(2); // missing required options
-    expect((await run('user', 'create', '--email', 'x@y.z', '--workspace', 'w', '--role', 'king')).code).toBe(2);
+    expect((await run('user', 'create', '--email', 'x@y.z', '--workspace', 'w', '--role', 'king')).code).toBe(
+      2,
+    );
   });
 
   it('exits 1 with the variable named on bad configuration', async () => {
     const out: string[] = [];
-    const code = await runCli(['config'], { io: { out: () => {}, err: (s) => out.push(s) }, env: { ...env, SWITCHBOARD_PORT: 'x' }, cwd: dataDir });
+    const code = await runCli(['config'], {
+      io: { out: () => {}, err: (s) => out.push(s) },
+      env: { ...env, SWITCHBOARD_PORT: 'x' },
+      cwd: dataDir,
+    });
     expect(code).toBe(1);
     expect(out.join('\n')).toContain('SWITCHBOARD_PORT');
   });
@@ -74,19 +96,55 @@ describe('switchboard CLI', () => {
     const list = JSON.parse((await run('workspace', 'list', '--json')).out) as { slug: string }[];
     expect(list.map((w) => w.slug)).toContain('acme');
 
-    const created = await run('user', 'create', '--email', 'ed@acme.test', '--workspace', 'acme', '--role', 'editor', '--json');
+    const created = await run(
+      'user',
+      'create',
+      '--email',
+      'ed@acme.test',
+      '--workspace',
+      'acme',
+      '--role',
+      'editor',
+      '--json',
+    );
     expect(created.code).toBe(0);
     expect(JSON.parse(created.out).oneTimePassword).toMatch(/^[A-Za-z0-9_-]{20}$/);
-    const users = JSON.parse((await run('user', 'list', '--workspace', 'acme', '--json')).out) as { email: string; role: string }[];
+    const users = JSON.parse((await run('user', 'list', '--workspace', 'acme', '--json')).out) as {
+      email: string;
+      role: string;
+    }[];
     expect(users).toEqual([expect.objectContaining({ email: 'ed@acme.test', role: 'editor' })]);
 
-    const tooHigh = await run('token', 'create', '--user', 'ed@acme.test', '--workspace', 'acme', '--name', 'x', '--role', 'admin');
+    const tooHigh = await run(
+      'token',
+      'create',
+      '--user',
+      'ed@acme.test',
+      '--workspace',
+      'acme',
+      '--name',
+      'x',
+      '--role',
+      'admin',
+    );
     expect(tooHigh.code).toBe(1);
     expect(tooHigh.err).toContain('ROLE_TOO_HIGH');
-    const token = await run('token', 'create', '--user', 'ed@acme.test', '--workspace', 'acme', '--name', 'ci', '--json');
+    const token = await run(
+      'token',
+      'create',
+      '--user',
+      'ed@acme.test',
+      '--workspace',
+      'acme',
+      '--name',
+      'ci',
+      '--json',
+    );
     expect(token.code).toBe(0);
     expect(JSON.parse(token.out).token).toMatch(/^sb_/);
-    const tokens = JSON.parse((await run('token', 'list', '--workspace', 'acme', '--json')).out) as { name: string }[];
+    const tokens = JSON.parse((await run('token', 'list', '--workspace', 'acme', '--json')).out) as {
+      name: string;
+    }[];
     expect(tokens.map((t) => t.name)).toEqual(['ci']);
     expect((await run('user', 'list', '--workspace', 'nope')).code).toBe(1);
   });
@@ -102,10 +160,16 @@ describe('switchboard CLI', () => {
     const db = await openDatabase({ url: env.DATABASE_URL ?? null, dataDir });
     let tampered: { seq: number; id: string };
     try {
-      const ws = await db.kysely.selectFrom('workspaces').select('id').where('slug', '=', 'acme').executeTakeFirstOrThrow();
+      const ws = await db.kysely
+        .selectFrom('workspaces')
+        .select('id')
+        .where('slug', '=', 'acme')
+        .executeTakeFirstOrThrow();
       const actor = systemActor(ws.id, 'cli');
       for (let i = 0; i < 3; i++) {
-        await db.kysely.transaction().execute((tx) => recordAudit(tx, actor, { action: 'test.step', subject: `s${i}`, after: { i } }));
+        await db.kysely
+          .transaction()
+          .execute((tx) => recordAudit(tx, actor, { action: 'test.step', subject: `s${i}`, after: { i } }));
       }
       const row = await db.kysely
         .selectFrom('audit_log')
@@ -128,7 +192,9 @@ describe('switchboard CLI', () => {
       // The table refuses UPDATEs; an attacker with database access can still disable the trigger, which is what
       // the hash chain is for.
       await sql`ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only`.execute(db2.kysely);
-      await sql`UPDATE audit_log SET after = '{"i": 99}'::jsonb WHERE id = ${tampered.id}`.execute(db2.kysely);
+      await sql`UPDATE audit_log SET after = '{"i": 99}'::jsonb WHERE id = ${tampered.id}`.execute(
+        db2.kysely,
+      );
       await sql`ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only`.execute(db2.kysely);
     } finally {
       await db2.close();
@@ -152,7 +218,9 @@ describe('switchboard CLI', () => {
     expect((await run('restore', file)).code).toBe(1); // refuses without --force
     const restored = await run('restore', file, '--force');
     expect(restored.code).toBe(0);
-    const slugs = (JSON.parse((await run('workspace', 'list', '--json')).out) as { slug: string }[]).map((w) => w.slug);
+    const slugs = (JSON.parse((await run('workspace', 'list', '--json')).out) as { slug: string }[]).map(
+      (w) => w.slug,
+    );
     expect(slugs).toContain('acme');
     expect(slugs).not.toContain('later');
   });

@@ -14,7 +14,10 @@ describe('HTTP platform', () => {
         const app = sb.http!;
         app.post(
           '/api/v1/test/echo',
-          { config: { public: true }, schema: { body: z.object({ name: z.string().min(1), count: z.number().int() }) } },
+          {
+            config: { public: true },
+            schema: { body: z.object({ name: z.string().min(1), count: z.number().int() }) },
+          },
           async (req, reply) => {
             echoCalls++;
             return reply.code(201).send({ call: echoCalls, ...req.body });
@@ -39,7 +42,11 @@ describe('HTTP platform', () => {
   });
 
   it('lists the offending fields on validation errors (400)', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/api/v1/test/echo', payload: { name: '', count: 'x' } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/test/echo',
+      payload: { name: '', count: 'x' },
+    });
     expect(res.statusCode).toBe(400);
     const body = res.json();
     expect(body.error.code).toBe('VALIDATION_FAILED');
@@ -56,15 +63,25 @@ describe('HTTP platform', () => {
     });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error.code).toBe('INVALID_JSON');
-    const big = await t.app.inject({ method: 'POST', url: '/api/v1/test/echo', payload: { name: 'x'.repeat(5000), count: 1 } });
+    const big = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/test/echo',
+      payload: { name: 'x'.repeat(5000), count: 1 },
+    });
     expect(big.statusCode).toBe(413);
     expect(big.json().error.code).toBe('PAYLOAD_TOO_LARGE');
   });
 
   it('hides unexpected errors: 500 with the request id only', async () => {
-    const res = await t.app.inject({ method: 'GET', url: '/api/v1/test/boom', headers: { 'x-request-id': 'req-abc' } });
+    const res = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/test/boom',
+      headers: { 'x-request-id': 'req-abc' },
+    });
     expect(res.statusCode).toBe(500);
-    expect(res.json()).toEqual({ error: { code: 'INTERNAL', message: 'Internal server error', request_id: 'req-abc' } });
+    expect(res.json()).toEqual({
+      error: { code: 'INTERNAL', message: 'Internal server error', request_id: 'req-abc' },
+    });
     expect(res.headers['x-request-id']).toBe('req-abc');
     expect(res.body).not.toContain('hunter2');
   });
@@ -72,18 +89,37 @@ describe('HTTP platform', () => {
   it('maps AppErrors with their code, status and details', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/api/v1/test/conflict' });
     expect(res.statusCode).toBe(409);
-    expect(res.json().error).toMatchObject({ code: 'THING_CONFLICT', message: 'It changed', details: { current: 2 } });
+    expect(res.json().error).toMatchObject({
+      code: 'THING_CONFLICT',
+      message: 'It changed',
+      details: { current: 2 },
+    });
   });
 
   it('replays the stored response for the same Idempotency-Key and body, and refuses a different body with 422', async () => {
     const headers = { 'idempotency-key': 'key-1' };
-    const first = await t.app.inject({ method: 'POST', url: '/api/v1/test/echo', headers, payload: { name: 'a', count: 1 } });
-    const again = await t.app.inject({ method: 'POST', url: '/api/v1/test/echo', headers, payload: { name: 'a', count: 1 } });
+    const first = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/test/echo',
+      headers,
+      payload: { name: 'a', count: 1 },
+    });
+    const again = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/test/echo',
+      headers,
+      payload: { name: 'a', count: 1 },
+    });
     expect(first.statusCode).toBe(201);
     expect(again.statusCode).toBe(201);
     expect(again.json()).toEqual(first.json());
     expect(again.headers['idempotent-replayed']).toBe('true');
-    const other = await t.app.inject({ method: 'POST', url: '/api/v1/test/echo', headers, payload: { name: 'b', count: 1 } });
+    const other = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/test/echo',
+      headers,
+      payload: { name: 'b', count: 1 },
+    });
     expect(other.statusCode).toBe(422);
     expect(other.json().error.code).toBe('IDEMPOTENCY_KEY_REUSED');
     const fresh = await t.app.inject({
@@ -97,9 +133,19 @@ describe('HTTP platform', () => {
 
   it('lets a key be reused after 24 hours', async () => {
     const headers = { 'idempotency-key': 'key-ttl' };
-    const first = await t.app.inject({ method: 'POST', url: '/api/v1/test/echo', headers, payload: { name: 'a', count: 1 } });
+    const first = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/test/echo',
+      headers,
+      payload: { name: 'a', count: 1 },
+    });
     t.clock.advance(25 * 3600 * 1000);
-    const later = await t.app.inject({ method: 'POST', url: '/api/v1/test/echo', headers, payload: { name: 'z', count: 1 } });
+    const later = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/test/echo',
+      headers,
+      payload: { name: 'z', count: 1 },
+    });
     expect(later.statusCode).toBe(201);
     expect(later.json().call).toBeGreaterThan(first.json().call);
   });
@@ -114,7 +160,11 @@ describe('HTTP platform', () => {
     });
     expect(cached.statusCode).toBe(304);
     expect(cached.body).toBe('');
-    const stale = await t.app.inject({ method: 'GET', url: '/api/v1/test/item', headers: { 'if-none-match': '"other"' } });
+    const stale = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/test/item',
+      headers: { 'if-none-match': '"other"' },
+    });
     expect(stale.statusCode).toBe(200);
   });
 
@@ -136,7 +186,12 @@ describe('HTTP platform', () => {
     const ready = await t.app.inject({ method: 'GET', url: '/ready' });
     expect(ready.statusCode).toBe(200);
     const checks = ready.json().checks.map((c: { name: string; ok: boolean }) => [c.name, c.ok]);
-    expect(checks).toEqual(expect.arrayContaining([['database', true], ['migrations', true]]));
+    expect(checks).toEqual(
+      expect.arrayContaining([
+        ['database', true],
+        ['migrations', true],
+      ]),
+    );
   });
 
   it('exposes Prometheus metrics that a real parser accepts, with valid names', async () => {
@@ -146,7 +201,13 @@ describe('HTTP platform', () => {
     expect(res.headers['content-type']).toMatch(/text\/plain/);
     const families = parsePrometheusTextFormat(res.body);
     const names = families.map((f) => f.name);
-    expect(names).toEqual(expect.arrayContaining(['http_requests_total', 'http_request_duration_seconds', 'process_cpu_user_seconds_total']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'http_requests_total',
+        'http_request_duration_seconds',
+        'process_cpu_user_seconds_total',
+      ]),
+    );
     for (const n of names) expect(n).toMatch(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/);
     const http = families.find((f) => f.name === 'http_requests_total')!;
     expect(http.metrics.some((m) => m.labels?.route === '/health')).toBe(true);

@@ -38,13 +38,23 @@ describe('migrations', () => {
   it('applies a new migration in order and records it; a failing one rolls back entirely', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sb-mig-'));
     cpSync(defaultMigrationsDir(), dir, { recursive: true });
-    writeFileSync(join(dir, '9998_probe.sql'), 'CREATE TABLE probe_a (id int);\nCREATE TABLE probe_b (id int);\n');
+    writeFileSync(
+      join(dir, '9998_probe.sql'),
+      'CREATE TABLE probe_a (id int);\nCREATE TABLE probe_b (id int);\n',
+    );
     expect(await migrate(t.db, { dir })).toEqual(['9998_probe']);
-    writeFileSync(join(dir, '9999_broken.sql'), 'CREATE TABLE probe_c (id int);\nSELECT * FROM no_such_table;\n');
+    writeFileSync(
+      join(dir, '9999_broken.sql'),
+      'CREATE TABLE probe_c (id int);\nSELECT * FROM no_such_table;\n',
+    );
     await expect(migrate(t.db, { dir })).rejects.toThrow();
     const status = await migrationStatus(t.db, dir);
     expect(status.find((s) => s.version === 9999)?.state).toBe('pending');
-    const probeC = await t.db.kysely.selectFrom('schema_migrations').select('name').where('version', '=', 9999).execute();
+    const probeC = await t.db.kysely
+      .selectFrom('schema_migrations')
+      .select('name')
+      .where('version', '=', 9999)
+      .execute();
     expect(probeC).toEqual([]);
   });
 });

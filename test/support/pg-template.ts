@@ -37,7 +37,10 @@ export async function dropPgTemplate(url: string, name: string): Promise<void> {
 }
 
 /** A fresh database cloned from the template; returns its URL and a drop function. */
-export async function clonePgDatabase(url: string, template: string): Promise<{ url: string; drop: () => Promise<void> }> {
+export async function clonePgDatabase(
+  url: string,
+  template: string,
+): Promise<{ url: string; drop: () => Promise<void> }> {
   const name = `sb_t_${process.pid}_${randomBytes(4).toString('hex')}`;
   // CREATE DATABASE … TEMPLATE fails if another session is connected to the template; retry briefly.
   for (let attempt = 0; ; attempt++) {
@@ -51,6 +54,7 @@ export async function clonePgDatabase(url: string, template: string): Promise<{ 
   }
   return {
     url: databaseUrlFor(url, name),
-    drop: () => withAdmin(url, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+    drop: () =>
+      withAdmin(url, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
   };
 }

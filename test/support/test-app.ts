@@ -22,7 +22,12 @@ export interface TestApp {
 }
 
 export async function createTestApp(
-  opts: { env?: Record<string, string>; clock?: TestClock; before?: (sb: Switchboard) => void; roles?: SwitchboardOptions['roles'] } = {},
+  opts: {
+    env?: Record<string, string>;
+    clock?: TestClock;
+    before?: (sb: Switchboard) => void;
+    roles?: SwitchboardOptions['roles'];
+  } = {},
 ): Promise<TestApp> {
   const testDb = await createTestDb();
   const clock = opts.clock ?? new TestClock(new Date());

@@ -10,6 +10,9 @@ export function registerConfigCommand(program: Command, ctx: CliContext): void {
     .option('--json', 'machine-readable output')
     .action((opts: { json?: boolean }) => {
       const config = readConfig(ctx);
-      printList(ctx.io, describeConfig(config), { json: opts.json ?? false, columns: ['env', 'value', 'default'] });
+      printList(ctx.io, describeConfig(config), {
+        json: opts.json ?? false,
+        columns: ['env', 'value', 'default'],
+      });
     });
 }

@@ -32,11 +32,19 @@ export function readConfig(ctx: CliContext): Config {
 
 /** Logs go to stderr for CLI commands, so stdout stays clean for `--json`. */
 export function cliLogger(config: Config): Logger {
-  return createLogger({ level: config.logLevel === 'info' ? 'warn' : config.logLevel, pretty: false, destination: process.stderr });
+  return createLogger({
+    level: config.logLevel === 'info' ? 'warn' : config.logLevel,
+    pretty: false,
+    destination: process.stderr,
+  });
 }
 
 /** Opens the configured database, applies pending migrations, runs `fn`, and always closes. */
-export async function withDatabase<T>(config: Config, fn: (db: Db) => Promise<T>, opts: { migrate?: boolean } = {}): Promise<T> {
+export async function withDatabase<T>(
+  config: Config,
+  fn: (db: Db) => Promise<T>,
+  opts: { migrate?: boolean } = {},
+): Promise<T> {
   const db = await openDatabase({
     url: config.databaseUrl || null,
     dataDir: config.dataDir,

@@ -18,10 +18,16 @@ export function registerMigrateCommand(program: Command, ctx: CliContext): void 
             const status = await migrationStatus(db);
             printList(
               ctx.io,
-              status.map((s) => ({ version: s.version, name: s.name, state: s.state, applied_at: s.appliedAt })),
+              status.map((s) => ({
+                version: s.version,
+                name: s.name,
+                state: s.state,
+                applied_at: s.appliedAt,
+              })),
               { json: opts.json ?? false },
             );
-            if (status.some((s) => s.state === 'modified' || s.state === 'missing_file')) throw new CommandFailed();
+            if (status.some((s) => s.state === 'modified' || s.state === 'missing_file'))
+              throw new CommandFailed();
             return;
           }
           const applied = await migrate(db, {
@@ -30,7 +36,8 @@ export function registerMigrateCommand(program: Command, ctx: CliContext): void 
             },
           });
           if (opts.json) ctx.io.out(JSON.stringify({ applied }));
-          else ctx.io.out(applied.length ? `${applied.length} migration(s) applied` : 'database is up to date');
+          else
+            ctx.io.out(applied.length ? `${applied.length} migration(s) applied` : 'database is up to date');
         },
         { migrate: false },
       );

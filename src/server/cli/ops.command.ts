@@ -25,7 +25,11 @@ export function registerJobsCommands(program: Command, ctx: CliContext): void {
         printList(ctx.io, stats.counts, { columns: ['name', 'state', 'count'] });
         if (stats.oldestPending.length) {
           ctx.io.out('\noldest pending:');
-          printList(ctx.io, stats.oldestPending.map((o) => ({ name: o.name, age_seconds: Math.round(o.ageSeconds) })), {});
+          printList(
+            ctx.io,
+            stats.oldestPending.map((o) => ({ name: o.name, age_seconds: Math.round(o.ageSeconds) })),
+            {},
+          );
         }
       });
     });
@@ -130,10 +134,12 @@ export function registerOpsCommands(program: Command, ctx: CliContext): void {
     .option('--force', 'replace an existing database (it is moved aside, not deleted)')
     .action(async (file: string, opts: { force?: boolean }) => {
       const config = readConfig(ctx);
-      if (!config.embedded) throw new UsageError('restore is for the embedded database; on PostgreSQL use pg_restore');
+      if (!config.embedded)
+        throw new UsageError('restore is for the embedded database; on PostgreSQL use pg_restore');
       const r = await restoreDatabase(config.dataDir, file, { force: opts.force === true });
       ctx.io.out(
-        `restored ${file} into ${config.dataDir}` + (r.movedAsideTo ? `; previous data kept at ${r.movedAsideTo}` : ''),
+        `restored ${file} into ${config.dataDir}` +
+          (r.movedAsideTo ? `; previous data kept at ${r.movedAsideTo}` : ''),
       );
     });
 
@@ -145,7 +151,11 @@ export function registerOpsCommands(program: Command, ctx: CliContext): void {
     .action(async () => {
       const config = readConfig(ctx);
       await withDatabase(config, async (db) => {
-        const loaded = loadSecretBox({ secretKey: config.secretKey, embedded: config.embedded, dataDir: config.dataDir });
+        const loaded = loadSecretBox({
+          secretKey: config.secretKey,
+          embedded: config.embedded,
+          dataDir: config.dataDir,
+        });
         const registry = new EncryptedColumnRegistry();
         const r = await rotateSecretKey({
           db: db.kysely,
@@ -153,7 +163,10 @@ export function registerOpsCommands(program: Command, ctx: CliContext): void {
           columns: registry.listEncryptedColumns(),
           keyFile: loaded.keyFile,
         });
-        const counts = Object.entries(r.reencrypted).map(([k, v]) => `${k}: ${v}`).join(', ') || 'nothing stored yet';
+        const counts =
+          Object.entries(r.reencrypted)
+            .map(([k, v]) => `${k}: ${v}`)
+            .join(', ') || 'nothing stored yet';
         ctx.io.out(`rotated to key ${r.keyId} (${counts})`);
         if (!loaded.keyFile) {
           ctx.io.out(

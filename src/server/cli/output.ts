@@ -16,13 +16,29 @@ export function formatTable(rows: Record<string, unknown>[], columns?: string[])
   if (rows.length === 0) return '(none)';
   const cols = columns ?? Object.keys(rows[0]!);
   const cell = (v: unknown): string =>
-    v === null || v === undefined ? '' : v instanceof Date ? v.toISOString() : typeof v === 'object' ? JSON.stringify(v) : String(v);
+    v === null || v === undefined
+      ? ''
+      : v instanceof Date
+        ? v.toISOString()
+        : typeof v === 'object'
+          ? JSON.stringify(v)
+          : String(v);
   const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
-  const line = (vals: string[]) => vals.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
-  return [line(cols.map((c) => c.toUpperCase())), ...rows.map((r) => line(cols.map((c) => cell(r[c]))))].join('\n');
+  const line = (vals: string[]) =>
+    vals
+      .map((v, i) => v.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
+  return [line(cols.map((c) => c.toUpperCase())), ...rows.map((r) => line(cols.map((c) => cell(r[c]))))].join(
+    '\n',
+  );
 }
 
 /** Prints rows as a table, or as JSON with `--json`. */
-export function printList(io: CliIo, rows: Record<string, unknown>[], opts: { json?: boolean; columns?: string[] }): void {
+export function printList(
+  io: CliIo,
+  rows: Record<string, unknown>[],
+  opts: { json?: boolean; columns?: string[] },
+): void {
   io.out(opts.json ? JSON.stringify(rows, null, 2) : formatTable(rows, opts.columns));
 }

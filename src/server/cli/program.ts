@@ -47,7 +47,12 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
     return EXIT.ok;
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.ok;
+      if (
+        e.code === 'commander.helpDisplayed' ||
+        e.code === 'commander.version' ||
+        e.code === 'commander.help'
+      )
+        return EXIT.ok;
       return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     if (e instanceof CommandFailed) return e.exitCode;

@@ -8,7 +8,10 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
   program
     .command('serve')
     .description('Run Switchboard: API, workers and scheduler in one process (or the roles given)')
-    .option('--role <roles>', `comma-separated roles: ${ROLES.join(', ')} (default: all; splitting needs PostgreSQL)`)
+    .option(
+      '--role <roles>',
+      `comma-separated roles: ${ROLES.join(', ')} (default: all; splitting needs PostgreSQL)`,
+    )
     .option('--port <port>', 'HTTP port (overrides SWITCHBOARD_PORT)', (v) => {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--port must be 0–65535, got ${v}`);
@@ -49,9 +52,15 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
  * The one place the first-run one-time password is shown: stdout, once, never through the logger (logs are kept
  * and shipped; a terminal banner is not).
  */
-function printStartBanner(ctx: CliContext, database: string, url: string | null, firstRun: FirstRunResult): void {
+function printStartBanner(
+  ctx: CliContext,
+  database: string,
+  url: string | null,
+  firstRun: FirstRunResult,
+): void {
   const lines: string[] = [];
-  if (url) lines.push(`Switchboard is running at ${url} (database: ${database})`, `API reference: ${url}/api/docs`);
+  if (url)
+    lines.push(`Switchboard is running at ${url} (database: ${database})`, `API reference: ${url}/api/docs`);
   if (firstRun.created) {
     lines.push('', `First run: created the default workspace and its owner account ${firstRun.email}.`);
     if (firstRun.oneTimePassword) {
@@ -67,7 +76,10 @@ function printStartBanner(ctx: CliContext, database: string, url: string | null,
 }
 
 function parseRoles(text: string): ProcessRole[] {
-  const roles = text.split(',').map((r) => r.trim()).filter(Boolean);
+  const roles = text
+    .split(',')
+    .map((r) => r.trim())
+    .filter(Boolean);
   const bad = roles.filter((r) => !(ROLES as readonly string[]).includes(r));
   if (bad.length || roles.length === 0) {
     throw new UsageError(`--role must be a comma-separated list of ${ROLES.join(', ')}; got ${text}`);

@@ -112,7 +112,10 @@ class PgListener {
     if (this.client) return Promise.resolve(this.client);
     if (this.connecting) return this.connecting;
     this.connecting = (async () => {
-      const client = new pg.Client({ connectionString: this.url, application_name: `${this.applicationName}-listen` });
+      const client = new pg.Client({
+        connectionString: this.url,
+        application_name: `${this.applicationName}-listen`,
+      });
       client.on('notification', (msg) => {
         for (const cb of this.subs.get(msg.channel) ?? []) cb(msg.payload ?? '');
       });
@@ -219,7 +222,11 @@ export function lockDataDir(dataDir: string): () => void {
   const path = join(dataDir, 'switchboard.lock');
   // A lock file with our own pid is stale (pid reuse, e.g. pid 1 in containers) unless this process holds it.
   if (heldLocks.has(path)) {
-    throw new AppError('DATABASE_IN_USE', 409, `The embedded database in ${dataDir} is already open in this process.`);
+    throw new AppError(
+      'DATABASE_IN_USE',
+      409,
+      `The embedded database in ${dataDir} is already open in this process.`,
+    );
   }
   for (let attempt = 0; attempt < 2; attempt++) {
     try {

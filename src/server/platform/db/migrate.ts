@@ -85,7 +85,9 @@ async function ensureTable(db: Executor): Promise<void> {
 
 export async function migrationStatus(db: Db, dir?: string): Promise<MigrationStatus[]> {
   const files = readMigrations(dir);
-  const exists = await sql<{ t: string | null }>`SELECT to_regclass('schema_migrations')::text AS t`.execute(db.kysely);
+  const exists = await sql<{ t: string | null }>`SELECT to_regclass('schema_migrations')::text AS t`.execute(
+    db.kysely,
+  );
   const applied = exists.rows[0]?.t
     ? await db.kysely.selectFrom('schema_migrations').selectAll().orderBy('version').execute()
     : [];
@@ -140,7 +142,12 @@ export async function migrate(
           await sql.raw(file.sql).execute(trx);
           await trx
             .insertInto('schema_migrations')
-            .values({ version: file.version, name: file.name, checksum: file.checksum, applied_at: new Date() })
+            .values({
+              version: file.version,
+              name: file.name,
+              checksum: file.checksum,
+              applied_at: new Date(),
+            })
             .execute();
         });
         done.push(file.name);

@@ -9,7 +9,8 @@ import type { AuditTables } from '../audit/audit.tables.js';
 import type { AuthTables } from '../auth/auth.tables.js';
 import type { HttpTables } from '../http/http.tables.js';
 
-export interface Database extends IdentityTables, QueueTables, EventTables, AuditTables, AuthTables, HttpTables {
+export interface Database
+  extends IdentityTables, QueueTables, EventTables, AuditTables, AuthTables, HttpTables {
   schema_migrations: {
     version: number;
     name: string;

@@ -20,10 +20,18 @@ export interface MappedError {
 
 /** Fastify's own client errors, by their `code`, mapped to ours. */
 const FASTIFY_CODES: Record<string, { status: number; code: string; message?: string }> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'PAYLOAD_TOO_LARGE', message: 'Request body is too large' },
+  FST_ERR_CTP_BODY_TOO_LARGE: {
+    status: 413,
+    code: 'PAYLOAD_TOO_LARGE',
+    message: 'Request body is too large',
+  },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'INVALID_CONTENT_LENGTH' },
-  FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'INVALID_JSON', message: 'Body must not be empty when Content-Type is application/json' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: {
+    status: 400,
+    code: 'INVALID_JSON',
+    message: 'Body must not be empty when Content-Type is application/json',
+  },
   FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'INVALID_JSON', message: 'Body is not valid JSON' },
   FST_ERR_CTP_EMPTY_TYPE: { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
   FST_ERR_VALIDATION: { status: 400, code: 'VALIDATION_FAILED' },
@@ -41,7 +49,8 @@ export function mapError(err: unknown, requestId: string): MappedError {
   if (isAppError(err)) {
     const headers: Record<string, string> = {};
     const retryAfter = (err.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
-    if (err.status === 429 && typeof retryAfter === 'number') headers['retry-after'] = String(Math.ceil(retryAfter));
+    if (err.status === 429 && typeof retryAfter === 'number')
+      headers['retry-after'] = String(Math.ceil(retryAfter));
     return {
       status: err.status,
       body: body(err.code, err.message, requestId, err.details),
@@ -59,7 +68,8 @@ export function mapError(err: unknown, requestId: string): MappedError {
       status: 400,
       body: body(
         'VALIDATION_FAILED',
-        `Invalid request ${err.validationContext ?? 'body'}: ` + fields.map((f) => `${f.path} ${f.message}`).join('; '),
+        `Invalid request ${err.validationContext ?? 'body'}: ` +
+          fields.map((f) => `${f.path} ${f.message}`).join('; '),
         requestId,
         { fields },
       ),
@@ -81,7 +91,11 @@ export function mapError(err: unknown, requestId: string): MappedError {
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
     return {
       status: e.statusCode,
-      body: body(e.code && /^[A-Z_]+$/.test(e.code) ? e.code : 'BAD_REQUEST', e.message ?? 'Bad request', requestId),
+      body: body(
+        e.code && /^[A-Z_]+$/.test(e.code) ? e.code : 'BAD_REQUEST',
+        e.message ?? 'Bad request',
+        requestId,
+      ),
       unexpected: false,
     };
   }

@@ -22,7 +22,12 @@ export interface HealthDeps {
   info: () => Record<string, unknown> | Promise<Record<string, unknown>>;
 }
 
-const checkResult = z.object({ name: z.string(), ok: z.boolean(), detail: z.string().optional(), ms: z.number() });
+const checkResult = z.object({
+  name: z.string(),
+  ok: z.boolean(),
+  detail: z.string().optional(),
+  ms: z.number(),
+});
 const readyBody = z.object({
   status: z.enum(['ready', 'not_ready']),
   checks: z.array(checkResult),
@@ -44,7 +49,11 @@ export function registerHealthRoutes(app: HttpApp, deps: HealthDeps): void {
     '/health',
     {
       config: { public: true, etag: false },
-      schema: { tags: ['operations'], summary: 'Liveness: the process is up', response: { 200: z.object({ status: z.literal('ok') }) } },
+      schema: {
+        tags: ['operations'],
+        summary: 'Liveness: the process is up',
+        response: { 200: z.object({ status: z.literal('ok') }) },
+      },
     },
     async () => ({ status: 'ok' as const }),
   );
@@ -65,21 +74,31 @@ export function registerHealthRoutes(app: HttpApp, deps: HealthDeps): void {
           const started = performance.now();
           try {
             const r = await withTimeout(c.run(), 2000);
-            return { name: c.name, ok: r.ok, ...(r.detail ? { detail: r.detail } : {}), ms: elapsed(started) };
+            return {
+              name: c.name,
+              ok: r.ok,
+              ...(r.detail ? { detail: r.detail } : {}),
+              ms: elapsed(started),
+            };
           } catch (e) {
             return { name: c.name, ok: false, detail: (e as Error).message, ms: elapsed(started) };
           }
         }),
       );
       const ok = checks.every((c) => c.ok);
-      const info = await Promise.resolve(deps.info()).catch((e: unknown) => ({ error: (e as Error).message }));
+      const info = await Promise.resolve(deps.info()).catch((e: unknown) => ({
+        error: (e as Error).message,
+      }));
       return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not_ready', checks, info });
     },
   );
 
   app.get(
     '/metrics',
-    { config: { public: true, etag: false }, schema: { tags: ['operations'], summary: 'Prometheus metrics', hide: true } },
+    {
+      config: { public: true, etag: false },
+      schema: { tags: ['operations'], summary: 'Prometheus metrics', hide: true },
+    },
     async (_request, reply) => {
       const text = await deps.metrics.metrics();
       return reply.type(deps.metrics.contentType).send(text);

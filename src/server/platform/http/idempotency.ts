@@ -42,10 +42,16 @@ export function registerIdempotency(app: HttpApp, deps: { db: Db; clock: Clock }
     if (raw === undefined) return;
     const key = Array.isArray(raw) ? raw[0] : raw;
     if (!key || !KEY_PATTERN.test(key)) {
-      throw new AppError('IDEMPOTENCY_KEY_INVALID', 400, 'Idempotency-Key must be 1–255 printable ASCII characters');
+      throw new AppError(
+        'IDEMPOTENCY_KEY_INVALID',
+        400,
+        'Idempotency-Key must be 1–255 printable ASCII characters',
+      );
     }
     const actor = actorOf(request);
-    const scope = actor ? `${actor.workspaceId}:${actor.tokenId ?? actor.userId ?? 'system'}` : `ip:${request.ip}`;
+    const scope = actor
+      ? `${actor.workspaceId}:${actor.tokenId ?? actor.userId ?? 'system'}`
+      : `ip:${request.ip}`;
     const requestHash = hashRequest(request.method, request.url.split('?')[0] ?? request.url, request.body);
     const expiredBefore = new Date(clock.nowMs() - IDEMPOTENCY_TTL_MS);
     // A request that never finished (crashed process) frees its key after a minute.
@@ -79,7 +85,11 @@ export function registerIdempotency(app: HttpApp, deps: { db: Db; clock: Clock }
       );
     }
     if (existing.state !== 'completed') {
-      throw new AppError('IDEMPOTENCY_KEY_IN_PROGRESS', 409, 'A request with this Idempotency-Key is still being processed');
+      throw new AppError(
+        'IDEMPOTENCY_KEY_IN_PROGRESS',
+        409,
+        'A request with this Idempotency-Key is still being processed',
+      );
     }
     reply
       .code(existing.status_code ?? 200)

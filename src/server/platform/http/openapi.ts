@@ -7,7 +7,10 @@ import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
 import type { HttpApp } from './http-app.js';
 
-export async function registerOpenApi(app: HttpApp, opts: { publicUrl: string; version: string }): Promise<void> {
+export async function registerOpenApi(
+  app: HttpApp,
+  opts: { publicUrl: string; version: string },
+): Promise<void> {
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -32,10 +35,8 @@ export async function registerOpenApi(app: HttpApp, opts: { publicUrl: string; v
     transformObject: jsonSchemaTransformObject,
   });
 
-  app.get(
-    '/api/openapi.json',
-    { schema: { hide: true }, config: { public: true } },
-    async () => app.swagger(),
+  app.get('/api/openapi.json', { schema: { hide: true }, config: { public: true } }, async () =>
+    app.swagger(),
   );
 
   // The UI plugin registers its own routes; they are public documentation.
