@@ -6,7 +6,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const entry = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'server', 'cli', 'main.js');
 if (!existsSync(entry)) {
-  console.error('switchboard: the build is missing. Run `npm run build` (or `npm install`) in the Switchboard folder.');
+  console.error(
+    'switchboard: the build is missing. Run `npm run build` (or `npm install`) in the Switchboard folder.',
+  );
   process.exit(1);
 }
 await import(pathToFileURL(entry).href);
