@@ -1,5 +1,5 @@
 /**
- * Assembles the HTTP surface: the server, auth (first, so every later hook sees `request.actor`), OpenAPI,
+ * Assembles the HTTP surface. Every node serves `/health`, `/ready` and `/metrics`; api nodes add the API: the server, auth (first, so every later hook sees `request.actor`), OpenAPI,
  * idempotency keys, health, and each area's routes. Adding an area's routes is one line here.
  */
 import type { ProcessRole, Config } from './config.js';
@@ -47,9 +47,12 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<HttpApp> {
     bodyLimitBytes: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
   });
+  const api = deps.roles.includes('api');
   deps.auth.registerAuth(app);
-  await registerOpenApi(app, { publicUrl: config.publicUrl, version: VERSION });
-  registerIdempotency(app, { db, clock });
+  if (api) {
+    await registerOpenApi(app, { publicUrl: config.publicUrl, version: VERSION });
+    registerIdempotency(app, { db, clock });
+  }
 
   registerHealthRoutes(app, {
     db,
@@ -63,6 +66,8 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<HttpApp> {
     }),
   });
 
+  // Worker- and scheduler-only nodes serve just the operations endpoints, so orchestrators can probe them.
+  if (!api) return app;
   deps.auth.registerRoutes(app);
   deps.events.registerRoutes(app);
   deps.audit.registerRoutes(app);

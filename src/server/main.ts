@@ -50,15 +50,15 @@ export interface Switchboard {
   readonly audit: Audit;
   /** Every job the process knows (kernel + modules); enqueue against it. */
   readonly jobs: JobCatalog;
-  /** The HTTP app (api role; built but not listening until `start`). */
-  readonly http: HttpApp | null;
+  /** The HTTP app: the API on api nodes, only /health, /ready and /metrics on others; listening after `start`. */
+  readonly http: HttpApp;
   /** The worker (worker role), created by `start`. */
   readonly worker: Worker | null;
   /**
    * Runs first-run setup, starts the event bus, listens (api), works (worker) and schedules (scheduler) per roles.
    * Returns the URL when listening and the first-run result (its one-time password is shown once, by the caller).
    */
-  start(opts?: { port?: number }): Promise<{ url: string | null; firstRun: FirstRunResult }>;
+  start(opts?: { port?: number }): Promise<{ url: string; firstRun: FirstRunResult }>;
   /** Graceful stop: stop claiming, finish or release in-flight jobs within the grace period, close the database. */
   stop(): Promise<void>;
 }
@@ -122,21 +122,19 @@ export async function createSwitchboard(opts: SwitchboardOptions): Promise<Switc
     scheduler = createScheduler({ db, catalog: jobs, entries: buildCronEntries(), clock, logger });
   }
 
-  const http = roles.includes('api')
-    ? await buildHttpApp({
-        config,
-        db,
-        clock,
-        logger,
-        metrics,
-        auth,
-        events,
-        audit,
-        readiness,
-        roles,
-        durability: () => describeDurability(db),
-      })
-    : null;
+  const http = await buildHttpApp({
+    config,
+    db,
+    clock,
+    logger,
+    metrics,
+    auth,
+    events,
+    audit,
+    readiness,
+    roles,
+    durability: () => describeDurability(db),
+  });
 
   let stopped = false;
   return {
@@ -163,22 +161,20 @@ export async function createSwitchboard(opts: SwitchboardOptions): Promise<Switc
             publicUrl: config.publicUrl,
           })
         : { created: false };
-      await events.start();
+      // The bus feeds SSE clients, which only api nodes have.
+      if (roles.includes('api')) await events.start();
       await worker?.start();
       scheduler?.start();
-      let url: string | null = null;
-      if (http) {
-        const address = await http.listen({ port: startOpts.port ?? config.port, host: config.host });
-        url = address.replace('127.0.0.1', 'localhost');
-        logger.info({ url, roles, database: db.kind }, 'Switchboard listening');
-      }
+      const address = await http.listen({ port: startOpts.port ?? config.port, host: config.host });
+      const url = address.replace('127.0.0.1', 'localhost');
+      logger.info({ url, roles, database: db.kind }, 'Switchboard listening');
       return { url, firstRun };
     },
     async stop() {
       if (stopped) return;
       stopped = true;
       // Order: stop accepting requests, stop firing cron, let jobs finish (or release them), then close the bus and db.
-      if (http) await closeHttp(http, HTTP_CLOSE_GRACE_MS);
+      await closeHttp(http, HTTP_CLOSE_GRACE_MS);
       await scheduler?.stop();
       await worker?.stop(config.shutdownGraceMs);
       await events.stop();

@@ -5,16 +5,15 @@
  *
  * Prints the cross-process delivery latency (POST sent to node A → frame received from node B).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { processEnv, readTestEnv } from '../../src/server/config.js';
+import { readTestEnv } from '../../src/server/config.js';
 import {
   createToken,
   createUser,
@@ -24,8 +23,8 @@ import {
 import { systemClock } from '../../src/server/platform/clock.js';
 import { migrate, openDatabase } from '../../src/server/platform/db/index.js';
 import { databaseUrlFor } from '../support/pg-template.js';
+import { startServerProcess } from '../support/spawn-server.js';
 
-const CLI = fileURLToPath(new URL('../../src/server/cli/main.ts', import.meta.url));
 const EVENTS = 40;
 const { databaseUrl } = readTestEnv();
 
@@ -157,47 +156,16 @@ describe.skipIf(!databaseUrl)('SSE fan-out across server processes (needs TEST_D
 });
 
 async function startNode(url: string): Promise<Node> {
-  const env = {
-    ...processEnv(),
-    DATABASE_URL: url,
-    SWITCHBOARD_ROLES: 'api',
-    SWITCHBOARD_LOG_LEVEL: 'info',
-    SWITCHBOARD_DATA_DIR: mkdtempSync(join(tmpdir(), 'sb-sse-node-')),
-    SWITCHBOARD_SECRET_KEY: Buffer.alloc(32, 9).toString('base64'),
-    SWITCHBOARD_DB_POOL_SIZE: '4',
-  };
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--port', '0'], {
-    env,
-    stdio: ['ignore', 'pipe', 'inherit'],
+  const server = await startServerProcess({
+    env: {
+      DATABASE_URL: url,
+      SWITCHBOARD_ROLES: 'api',
+      SWITCHBOARD_DATA_DIR: mkdtempSync(join(tmpdir(), 'sb-sse-node-')),
+      SWITCHBOARD_SECRET_KEY: Buffer.alloc(32, 9).toString('base64'),
+      SWITCHBOARD_DB_POOL_SIZE: '4',
+    },
   });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  const listening = await new Promise<string>((resolve, reject) => {
-    let buffer = '';
-    const timer = setTimeout(
-      () => reject(new Error('server process did not start listening in 60 s')),
-      60_000,
-    );
-    child.once('exit', (code) => reject(new Error(`server process exited early with code ${code}`)));
-    child.stdout!.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString('utf8');
-      let nl;
-      while ((nl = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, nl);
-        buffer = buffer.slice(nl + 1);
-        try {
-          const log = JSON.parse(line) as { msg?: string; url?: string };
-          if (log.msg === 'Switchboard listening' && log.url) {
-            clearTimeout(timer);
-            resolve(log.url);
-          }
-        } catch {
-          // not a JSON log line
-        }
-      }
-    });
-  });
-  child.stdout!.resume();
-  return { child, url: listening.replace('localhost', '127.0.0.1'), exited };
+  return { child: server.child, url: server.url, exited: server.exited };
 }
 
 /** A minimal SSE client over fetch; frames are timestamped on arrival. */

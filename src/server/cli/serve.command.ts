@@ -42,7 +42,7 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
       process.on('SIGTERM', () => shutdown('SIGTERM'));
       process.on('SIGINT', () => shutdown('SIGINT'));
       const { url, firstRun } = await sb.start(opts.port !== undefined ? { port: opts.port } : {});
-      printStartBanner(ctx, sb.db.kind, url, firstRun);
+      printStartBanner(ctx, { database: sb.db.kind, url, roles }, firstRun);
       // Keep running until a signal arrives.
       await new Promise<never>(() => {});
     });
@@ -54,25 +54,26 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
  */
 function printStartBanner(
   ctx: CliContext,
-  database: string,
-  url: string | null,
+  info: { database: string; url: string; roles: readonly string[] },
   firstRun: FirstRunResult,
 ): void {
-  const lines: string[] = [];
-  if (url)
-    lines.push(`Switchboard is running at ${url} (database: ${database})`, `API reference: ${url}/api/docs`);
+  const lines = [
+    `Switchboard (${info.roles.join(', ')}) is running at ${info.url} (database: ${info.database})`,
+  ];
+  if (info.roles.includes('api')) lines.push(`API reference: ${info.url}/api/docs`);
+  else lines.push(`Health: ${info.url}/ready`);
   if (firstRun.created) {
     lines.push('', `First run: created the default workspace and its owner account ${firstRun.email}.`);
     if (firstRun.oneTimePassword) {
       lines.push(
         `One-time password: ${firstRun.oneTimePassword}`,
-        `Sign in at ${firstRun.loginUrl} and choose a new password. This password is shown only once.`,
+        `Sign in (POST ${info.url}/api/v1/auth/login) and choose a new password. It is shown only once.`,
       );
     } else {
-      lines.push('The owner uses the password from SWITCHBOARD_BOOTSTRAP_PASSWORD.');
+      lines.push('The owner signs in with the password from SWITCHBOARD_BOOTSTRAP_PASSWORD.');
     }
   }
-  if (lines.length) ctx.io.out(lines.join('\n'));
+  ctx.io.out(lines.join('\n'));
 }
 
 function parseRoles(text: string): ProcessRole[] {
