@@ -5,21 +5,14 @@
  * role; later modules may list explicit role sets where the order does not fit (e.g. reviewers approve, editors
  * do not).
  */
+export { atLeast, ROLE_RANK } from './roles.js';
 import { ForbiddenError } from '../errors/index.js';
 import type { WorkspaceRole } from '../db/index.js';
 import type { Actor } from './actor.js';
-
-export const ROLE_RANK: Record<WorkspaceRole, number> = {
-  viewer: 0,
-  editor: 1,
-  reviewer: 2,
-  publisher: 3,
-  admin: 4,
-  owner: 5,
-};
-
-const atLeast = (min: WorkspaceRole): readonly WorkspaceRole[] =>
-  (Object.keys(ROLE_RANK) as WorkspaceRole[]).filter((r) => ROLE_RANK[r] >= ROLE_RANK[min]);
+import { atLeast, ROLE_RANK } from './roles.js';
+import { CATALOG_ACTIONS } from './actions/catalog.actions.js';
+import { CONTENT_ACTIONS } from './actions/content.actions.js';
+import { REVIEW_ACTIONS } from './actions/review.actions.js';
 
 /** Every action the platform knows, with the roles allowed to perform it. Exhaustive by construction. */
 export const ACTION_ROLES = {
@@ -41,6 +34,10 @@ export const ACTION_ROLES = {
   'audit.read': atLeast('admin'),
   'audit.verify': atLeast('admin'),
   'secrets.rotate': atLeast('owner'),
+  // Each module's actions live in its own file (one owner per file); they are listed here so the policy stays one table.
+  ...CONTENT_ACTIONS,
+  ...REVIEW_ACTIONS,
+  ...CATALOG_ACTIONS,
 } as const satisfies Record<string, readonly WorkspaceRole[]>;
 
 export type Action = keyof typeof ACTION_ROLES;

@@ -1,0 +1,5 @@
+export type { Policy } from './policy.js';
+export { KERNEL_ROUTES } from './kernel.routes.js';
+export { CONTENT_ROUTES } from './content.routes.js';
+export { REVIEW_ROUTES } from './review.routes.js';
+export { CATALOG_ROUTES } from './catalog.routes.js';

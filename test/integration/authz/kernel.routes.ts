@@ -1,0 +1,31 @@
+import type { Policy } from './policy.js';
+
+/** Kernel routes → the policy action each must declare ('public' = no authentication). */
+export const KERNEL_ROUTES: Record<string, Policy> = {
+  'GET /health': 'public',
+  'GET /ready': 'public',
+  'GET /metrics': 'public',
+  'GET /api/openapi.json': 'public',
+  'POST /api/v1/auth/login': 'public',
+  'POST /api/v1/auth/logout': 'account.manage',
+  'GET /api/v1/auth/me': 'account.read',
+  'POST /api/v1/auth/password': 'account.manage',
+  'GET /api/v1/tokens': 'tokens.read',
+  'POST /api/v1/tokens': 'tokens.create',
+  'DELETE /api/v1/tokens/:id': 'tokens.revoke',
+  'GET /api/v1/users': 'users.read',
+  'POST /api/v1/users': 'users.manage',
+  'GET /api/v1/workspaces': 'workspace.read',
+  'POST /api/v1/workspaces': 'workspace.create',
+  'GET /api/v1/events': 'events.read',
+  'POST /api/v1/events': 'events.write',
+  'GET /api/v1/events/stream': 'events.read',
+  'GET /api/v1/audit': 'audit.read',
+  'POST /api/v1/audit/verify': 'audit.verify',
+  'GET /api/v1/jobs/stats': 'jobs.read',
+  'GET /api/v1/jobs': 'jobs.read',
+  'GET /api/v1/jobs/:id': 'jobs.read',
+  'POST /api/v1/jobs/:id/retry': 'jobs.manage',
+  'POST /api/v1/jobs/retry-dead': 'jobs.manage',
+  'POST /api/v1/jobs/:id/cancel': 'jobs.manage',
+};
