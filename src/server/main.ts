@@ -90,14 +90,25 @@ export async function createSwitchboard(opts: SwitchboardOptions): Promise<Switc
 
   const metrics = createMetricsRegistry();
   const encryptedColumns = new EncryptedColumnRegistry();
+  const events = createEvents({ db, clock, logger, metrics });
+  const audit = createAudit({ db, clock });
   const auth = createAuthArea({
     db: db.kysely,
     clock,
     sessionTtlHours: config.sessionTtlHours,
     publicUrl: config.publicUrl,
+    recordChange: async (tx, actor, change) => {
+      await audit.record(tx, actor, change);
+      if (change.event) {
+        await events.append(tx, {
+          workspaceId: actor.workspaceId,
+          subject: change.subject,
+          actor,
+          ...change.event,
+        });
+      }
+    },
   });
-  const events = createEvents({ db, clock, logger, metrics });
-  const audit = createAudit({ db, clock });
   const queueMetrics = createQueueMetrics({ registry: metrics, db, clock });
   const jobs = buildJobCatalog({ db, clock, auth });
 

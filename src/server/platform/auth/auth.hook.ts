@@ -14,6 +14,7 @@ import type { Clock } from '../clock.js';
 import type { Executor } from '../db/index.js';
 import { AppError, UnauthenticatedError } from '../errors/index.js';
 import type { HttpApp } from '../http/index.js';
+import type { ChangeRecorder } from './change-recorder.js';
 import type { Actor } from './actor.js';
 import { CsrfTokenInvalidError, PasswordChangeRequiredError, WorkspaceAccessError } from './auth.errors.js';
 import type { LoginLimits } from './login.service.js';
@@ -44,6 +45,8 @@ export interface AuthDeps {
   publicUrl: string;
   loginLimits?: LoginLimits;
   scrypt?: ScryptParams;
+  /** Writes audit entries and events for auth changes in the same transaction (wired by the composition root). */
+  recordChange?: ChangeRecorder;
 }
 
 export function sessionDepsOf(deps: AuthDeps): SessionDeps {
@@ -86,6 +89,8 @@ export function registerAuth(app: HttpApp, deps: AuthDeps): void {
     const actor = await authenticateRequest(request, deps, { reply, action: policy });
     authorize(actor, policy);
     request.actor = actor;
+    // Every later log line of this request names the workspace.
+    request.log = request.log.child({ workspace_id: actor.workspaceId });
   });
 }
 

@@ -3,7 +3,7 @@
  * Lists are bounded per workspace, so they return a single page (`nextCursor: null`) in the standard envelope.
  */
 import { z } from 'zod';
-import { WORKSPACE_ROLES } from '../db/index.js';
+import { inTransaction, WORKSPACE_ROLES } from '../db/index.js';
 import { ValidationError } from '../errors/index.js';
 import { page, type HttpApp } from '../http/index.js';
 import type { AuthDeps } from './auth.hook.js';
@@ -62,7 +62,21 @@ export function registerIdentityRoutes(app: HttpApp, deps: AuthDeps): void {
     async (request, reply) => {
       const userId = request.actor.userId;
       if (!userId) throw new ValidationError('Workspaces are created by users (this token has no user)');
-      const ws = await createWorkspace(deps.db, { ...request.body, ownerUserId: userId });
+      const ws = await inTransaction(deps.db, async (tx) => {
+        const created = await createWorkspace(tx, { ...request.body, ownerUserId: userId });
+        // Recorded in the new workspace's own log: its first entry is its creation, by its owner.
+        await deps.recordChange?.(
+          tx,
+          { ...request.actor, workspaceId: created.id, role: 'owner' },
+          {
+            action: 'workspace.create',
+            subject: `workspace:${created.id}`,
+            after: { slug: created.slug, name: created.name },
+            event: { type: 'auth.workspace_created', payload: { id: created.id, slug: created.slug } },
+          },
+        );
+        return created;
+      });
       return reply.code(201).send({ id: ws.id, slug: ws.slug, name: ws.name, role: 'owner' as const });
     },
   );
@@ -115,14 +129,23 @@ export function registerIdentityRoutes(app: HttpApp, deps: AuthDeps): void {
       const actor = request.actor;
       const body = request.body;
       if (!roleAtMost(body.role, actor.role)) throw new RoleTooHighError(body.role, actor.role);
-      const user = await createUser(deps.db, {
-        email: body.email,
-        name: body.name ?? '',
-        password: body.password,
-        mustChangePassword: body.mustChangePassword ?? false,
-        workspaceId: actor.workspaceId,
-        role: body.role,
-        ...(deps.scrypt ? { scrypt: deps.scrypt } : {}),
+      const user = await inTransaction(deps.db, async (tx) => {
+        const created = await createUser(tx, {
+          email: body.email,
+          name: body.name ?? '',
+          password: body.password,
+          mustChangePassword: body.mustChangePassword ?? false,
+          workspaceId: actor.workspaceId,
+          role: body.role,
+          ...(deps.scrypt ? { scrypt: deps.scrypt } : {}),
+        });
+        await deps.recordChange?.(tx, actor, {
+          action: 'users.create',
+          subject: `user:${created.id}`,
+          after: { email: created.email, role: body.role },
+          event: { type: 'auth.member_added', payload: { userId: created.id, role: body.role } },
+        });
+        return created;
       });
       return reply.code(201).send({
         id: user.id,

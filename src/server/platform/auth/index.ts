@@ -17,10 +17,12 @@ import { registerAuthRoutes } from './auth.routes.js';
 import { registerIdentityRoutes } from './identity.routes.js';
 import type { LoginLimits } from './login.service.js';
 import type { ScryptParams } from './password.js';
+import type { ChangeRecorder } from './change-recorder.js';
 import { pruneExpiredSessions } from './sessions.service.js';
 import { registerTokenRoutes } from './tokens.routes.js';
 
 export { systemActor, type Actor, type ActorOrigin } from './actor.js';
+export type { ChangeRecord, ChangeRecorder } from './change-recorder.js';
 export { can, authorize, roleAtMost, ACTION_ROLES, ROLE_RANK, type Action, type Resource } from './policy.js';
 export {
   registerAuth,
@@ -99,6 +101,8 @@ export interface AuthAreaDeps {
   loginLimits?: LoginLimits;
   /** Tests pass cheap parameters; production uses DEFAULT_SCRYPT. */
   scrypt?: ScryptParams;
+  /** Audit + event writer for auth changes (tokens, members, workspaces). */
+  recordChange?: ChangeRecorder;
 }
 
 export interface AuthArea {

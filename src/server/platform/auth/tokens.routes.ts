@@ -1,6 +1,6 @@
 /** `/api/v1/tokens`: create (secret shown once), list (no secrets), revoke. */
 import { z } from 'zod';
-import { WORKSPACE_ROLES } from '../db/index.js';
+import { inTransaction, WORKSPACE_ROLES } from '../db/index.js';
 import { page, type HttpApp } from '../http/index.js';
 import type { AuthDeps } from './auth.hook.js';
 import { createToken, listTokens, revokeToken, type ApiToken } from './tokens.service.js';
@@ -52,10 +52,22 @@ export function registerTokenRoutes(app: HttpApp, deps: AuthDeps): void {
     },
     async (request, reply) => {
       const { name, role, expiresAt } = request.body;
-      const created = await createToken(deps.db, deps.clock, request.actor, {
-        name,
-        role,
-        expiresAt: expiresAt ? new Date(expiresAt) : null,
+      const created = await inTransaction(deps.db, async (tx) => {
+        const token = await createToken(tx, deps.clock, request.actor, {
+          name,
+          role,
+          expiresAt: expiresAt ? new Date(expiresAt) : null,
+        });
+        await deps.recordChange?.(tx, request.actor, {
+          action: 'tokens.create',
+          subject: `token:${token.id}`,
+          after: { name: token.name, role: token.role, expiresAt: token.expiresAt, prefix: token.prefix },
+          event: {
+            type: 'auth.token_created',
+            payload: { id: token.id, name: token.name, role: token.role },
+          },
+        });
+        return token;
       });
       return reply.code(201).send({ ...toBody(created), token: created.token });
     },
@@ -86,7 +98,14 @@ export function registerTokenRoutes(app: HttpApp, deps: AuthDeps): void {
       },
     },
     async (request, reply) => {
-      await revokeToken(deps.db, deps.clock, request.actor, request.params.id);
+      await inTransaction(deps.db, async (tx) => {
+        await revokeToken(tx, deps.clock, request.actor, request.params.id);
+        await deps.recordChange?.(tx, request.actor, {
+          action: 'tokens.revoke',
+          subject: `token:${request.params.id}`,
+          event: { type: 'auth.token_revoked', payload: { id: request.params.id } },
+        });
+      });
       return reply.code(204).send(null);
     },
   );
