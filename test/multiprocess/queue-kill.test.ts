@@ -11,12 +11,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readTestEnv } from '../../src/server/config.js';
 import { migrate, openDatabase, type Db } from '../../src/server/platform/db/index.js';
 import { enqueueMany } from '../../src/server/platform/queue/index.js';
-import { databaseUrlFor } from '../support/pg-template.js';
+import { databaseUrlFor, withAdmin } from '../support/pg-template.js';
 import { defineKillTestJobs, KILL_JOB, KILL_LEASE_MS, KILL_TEST_DDL } from './queue-kill.jobs.js';
 
 const JOBS = 20_000;
@@ -220,16 +219,6 @@ async function readOutcome(db: Db, victimId: string, stoppedAt: Date) {
     ),
     effectsByPid: Object.fromEntries(byPid.rows.map((r) => [r.pid, r.n])),
   };
-}
-
-async function withAdmin<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
 }
 
 async function pollUntil(check: () => Promise<boolean>, timeoutMs: number, everyMs = 50): Promise<boolean> {

@@ -11,7 +11,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readTestEnv } from '../../src/server/config.js';
 import {
@@ -22,7 +21,7 @@ import {
 } from '../../src/server/platform/auth/index.js';
 import { systemClock } from '../../src/server/platform/clock.js';
 import { migrate, openDatabase } from '../../src/server/platform/db/index.js';
-import { databaseUrlFor } from '../support/pg-template.js';
+import { databaseUrlFor, withAdmin } from '../support/pg-template.js';
 import { startServerProcess } from '../support/spawn-server.js';
 
 const EVENTS = 40;
@@ -218,14 +217,4 @@ async function openStream(href: string, headers: Record<string, string>) {
       await closed;
     },
   };
-}
-
-async function withAdmin<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
 }

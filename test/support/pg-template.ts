@@ -3,7 +3,7 @@ import pg from 'pg';
 import { migrate, openDatabase } from '../../src/server/platform/db/index.js';
 
 /** Connects to the server's maintenance database to create/drop databases. */
-async function withAdmin<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+export async function withAdmin<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
