@@ -8,11 +8,9 @@ import type { EventTables } from '../events/events.tables.js';
 import type { AuditTables } from '../audit/audit.tables.js';
 import type { AuthTables } from '../auth/auth.tables.js';
 import type { HttpTables } from '../http/http.tables.js';
-import type { ContentTables } from '../../modules/content/content.tables.js';
-import type { CatalogTables } from '../../modules/catalog/catalog.tables.js';
 
 export interface Database
-  extends IdentityTables, QueueTables, EventTables, AuditTables, AuthTables, HttpTables, ContentTables, CatalogTables {
+  extends IdentityTables, QueueTables, EventTables, AuditTables, AuthTables, HttpTables {
   schema_migrations: {
     version: number;
     name: string;

@@ -20,42 +20,38 @@ export interface ClaimedJob {
   max_attempts: number;
   ordering_key: string | null;
   lease_ms: number;
+  priority: number;
+  run_at: Date;
 }
 
 /**
- * Claims up to `limit` due jobs in one statement, returned in claim order. SKIP LOCKED lets concurrent workers
- * claim disjoint batches without waiting on each other; the attempt is counted at claim time, so a worker that
- * dies mid-job still used one attempt.
- *
- * Plan shape (the hot path; see ADR 0002 "Claim"): the inner SELECT must walk `jobs_claim` in claim order and
- * stop after `limit` rows, and the UPDATE must reach the rows by primary key.
- * - The name filter is `array_position(…) IS NOT NULL`, which the planner estimates at 99.5% of rows whatever the
- *   statistics say. As `name = ANY(…)` (0.5% per name) it expected fewer matching rows than the LIMIT, so it
- *   read and sorted the whole backlog instead. It also hides `name` from the planner, so `jobs_name_id` is never
- *   chosen.
- * - `id = ANY(ARRAY(…))` turns the claimed ids into one array the UPDATE probes through `jobs_pkey`; `id IN (…)`
- *   was planned as a hash join over a sequential scan of the whole table.
- * - The sort happens in SQL (RETURNING has no order), on at most `limit` rows.
+ * Claims up to `limit` due jobs in one statement. SKIP LOCKED lets concurrent workers claim disjoint batches
+ * without waiting on each other; the attempt is counted at claim time, so a worker that dies mid-job still
+ * used one attempt.
  */
 export async function claimJobs(
   db: Executor,
   args: { workerId: string; names: readonly string[]; now: Date; limit: number },
 ): Promise<ClaimedJob[]> {
   const res = await sql<ClaimedJob>`
-    WITH claimed AS (
-      UPDATE jobs SET state = 'running', attempts = attempts + 1, locked_by = ${args.workerId},
-        locked_until = ${args.now}::timestamptz + lease_ms * interval '1 millisecond'
-      WHERE id = ANY(ARRAY(
-        SELECT id FROM jobs
-        WHERE state = 'pending' AND run_at <= ${args.now}::timestamptz
-          AND array_position(${args.names}::text[], name) IS NOT NULL
-        ORDER BY priority DESC, run_at, id
-        LIMIT ${args.limit}
-        FOR UPDATE SKIP LOCKED))
-      RETURNING id, name, payload, attempts, max_attempts, ordering_key, lease_ms, priority, run_at)
-    SELECT id, name, payload, attempts, max_attempts, ordering_key, lease_ms FROM claimed
-    ORDER BY priority DESC, run_at, id`.execute(db);
-  return res.rows;
+    UPDATE jobs SET state = 'running', attempts = attempts + 1, locked_by = ${args.workerId},
+      locked_until = ${args.now}::timestamptz + lease_ms * interval '1 millisecond'
+    WHERE id IN (
+      SELECT id FROM jobs
+      -- \`name || ''\` hides the name from the planner, so it always walks jobs_claim in claim order (PGlite runs
+      -- no autovacuum/analyze; without statistics it would pick jobs_state_name and sort every pending row).
+      WHERE state = 'pending' AND run_at <= ${args.now}::timestamptz AND (name || '') = ANY(${args.names}::text[])
+      ORDER BY priority DESC, run_at, id
+      LIMIT ${args.limit}
+      FOR UPDATE SKIP LOCKED)
+    RETURNING id, name, payload, attempts, max_attempts, ordering_key, lease_ms, priority, run_at`.execute(
+    db,
+  );
+  // RETURNING has no order; the local queue must start jobs in claim order.
+  return res.rows.sort(
+    (a, b) =>
+      b.priority - a.priority || new Date(a.run_at).getTime() - new Date(b.run_at).getTime() || a.id - b.id,
+  );
 }
 
 /**
@@ -70,8 +66,9 @@ export async function completeJobs(
   if (args.ids.length) {
     await sql`
       UPDATE jobs SET state = 'completed', completed_at = ${now}::timestamptz, locked_by = NULL, locked_until = NULL
-      WHERE id = ANY(${toBigintArrayLiteral(args.ids)}::bigint[]) AND state = 'running' AND locked_by = ${workerId}
-      `.execute(db.kysely);
+      WHERE id = ANY(${args.ids}::bigint[]) AND state = 'running' AND locked_by = ${workerId}`.execute(
+      db.kysely,
+    );
   }
   if (args.laneIds.length) {
     await db.kysely.transaction().execute(async (tx) => {
@@ -172,11 +169,6 @@ export async function reclaimExpiredJobs(db: Db, args: { now: Date; limit?: numb
     }
     return res.rows.length;
   });
-}
-
-/** `{1,2,3}`: node-postgres escapes and quotes every element of a JS array, which showed in profiles. */
-function toBigintArrayLiteral(ids: readonly number[]): string {
-  return '{' + ids.join(',') + '}';
 }
 
 async function laneKeysOf(tx: Executor, ids: number[], workerId: string): Promise<string[]> {

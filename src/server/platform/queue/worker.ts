@@ -13,7 +13,7 @@ import { hostname } from 'node:os';
 import type { Db } from '../db/index.js';
 import type { Logger } from '../logger.js';
 import { systemClock, type Clock } from '../clock.js';
-import type { JobCatalog, ResolvedJobDefinition } from './job-catalog.js';
+import type { JobCatalog, JobContext, ResolvedJobDefinition } from './job-catalog.js';
 import type { QueueMetrics } from './queue.metrics.js';
 import { computeRetryDelayMs, trimStack } from './backoff.js';
 import { isRetryAfterError } from './retry-after-error.js';
@@ -29,7 +29,6 @@ import {
 } from './job-store.js';
 import { registerQueueWorker, removeQueueWorker, touchQueueWorker } from './queue-workers.repo.js';
 import type { JobAttemptError } from './queue.tables.js';
-import { JobRun, createJobMetricsCache, type JobMetrics } from './job-run.js';
 
 export const JOBS_CHANNEL = 'switchboard_jobs';
 /** Embedded only: refresh planner statistics every this many heartbeats (about a minute at the default 5 s). */
@@ -81,6 +80,14 @@ export interface Worker {
   inFlight(): number;
 }
 
+interface Running {
+  job: ClaimedJob;
+  controller: AbortController;
+  /** Set when the job no longer belongs to us (released on shutdown or lease lost): its outcome is dropped. */
+  disowned: boolean;
+  done: Promise<void>;
+}
+
 export function createWorker(opts: WorkerOptions): Worker {
   const db = opts.db;
   const clock = opts.clock ?? systemClock;
@@ -92,16 +99,13 @@ export function createWorker(opts: WorkerOptions): Worker {
   const id = opts.workerId ?? randomUUID();
   const logger = opts.logger.child({ worker_id: id });
   const names = [...opts.catalog.definitions.keys()];
-  const running = new Map<number, JobRun>();
-  const metrics = opts.metrics;
-  const metricsFor: ((name: string) => JobMetrics) | null = metrics ? createJobMetricsCache(metrics) : null;
+  const running = new Map<number, Running>();
   /** Claimed, not yet started (the local queue); their leases are held and extended like running ones. */
   let waiting: ClaimedJob[] = [];
   // Measured completion rate (jobs/s, smoothed), which sizes the local queue to ~PREFETCH_SECONDS of work.
   let finishedInWindow = 0;
   let windowStart = performance.now();
   let ratePerSec = 0;
-  let target = concurrency;
   const targetHeld = (): number => {
     const now = performance.now();
     const elapsed = now - windowStart;
@@ -111,26 +115,8 @@ export function createWorker(opts: WorkerOptions): Worker {
       finishedInWindow = 0;
       windowStart = now;
     }
-    target = Math.max(concurrency, Math.min(batchSize, Math.round(ratePerSec * PREFETCH_SECONDS)));
-    return target;
+    return Math.max(concurrency, Math.min(batchSize, Math.round(ratePerSec * PREFETCH_SECONDS)));
   };
-  /**
-   * Whether the loop should claim more now: a claim slot is free, the local queue (counting jobs already asked
-   * for) is down to its low-water mark (half the target, at least `concurrency`), so the next claim is in flight
-   * while the remaining jobs run, and there is room under the target. Cheap, because every finishing job asks it.
-   */
-  const wantsClaim = (): boolean =>
-    claims.size < maxClaimsInFlight &&
-    waiting.length + claimingFor <= Math.max(concurrency, target >> 1) &&
-    running.size + waiting.length + claimingFor < target;
-  /**
-   * Claims in flight, and how many jobs they asked for. On PostgreSQL two overlap (SKIP LOCKED keeps their batches
-   * disjoint), so one claim's round trip and row updates hide behind the other's; PGlite has one connection, where
-   * a second claim would only queue in front of completions.
-   */
-  const maxClaimsInFlight = db.kind === 'postgres' ? 2 : 1;
-  const claims = new Set<Promise<void>>();
-  let claimingFor = 0;
   /** Set when the last claim came back short: finishing jobs then do not trigger claims, NOTIFY or the poll does. */
   let idle = false;
 
@@ -179,11 +165,12 @@ export function createWorker(opts: WorkerOptions): Worker {
         while (completed.length) {
           const batch = completed;
           completed = [];
-          const ids: number[] = [];
-          const laneIds: number[] = [];
-          for (const j of batch) (j.ordering_key === null ? ids : laneIds).push(j.id);
-          const T0 = performance.now(); (globalThis as any).__st ??= {c:[],f:[]};
-          await completeJobs(db, { workerId: id, ids, laneIds, now: clock.now() }).finally(() => (globalThis as any).__st.f.push([ids.length, performance.now()-T0])).catch((e: unknown) => {
+          await completeJobs(db, {
+            workerId: id,
+            ids: batch.filter((j) => j.ordering_key === null).map((j) => j.id),
+            laneIds: batch.filter((j) => j.ordering_key !== null).map((j) => j.id),
+            now: clock.now(),
+          }).catch((e: unknown) => {
             // The jobs stay running under our lease; if it lapses they are reclaimed and run again (at least once).
             logger.error({ err: e, jobs: batch.length }, 'failed to record job completions');
           });
@@ -197,14 +184,13 @@ export function createWorker(opts: WorkerOptions): Worker {
 
   // Completions finishing in the same event-loop turn share one statement.
   let flushScheduled = false;
-  const runScheduledFlush = () => {
-    flushScheduled = false;
-    void flush();
-  };
   const scheduleFlush = () => {
-    if (flushScheduled || flushing || !completed.length) return;
+    if (flushScheduled || !completed.length) return;
     flushScheduled = true;
-    setImmediate(runScheduledFlush);
+    setImmediate(() => {
+      flushScheduled = false;
+      void flush();
+    });
   };
 
   async function recordFailure(
@@ -222,110 +208,96 @@ export function createWorker(opts: WorkerOptions): Worker {
     return exhausted ? 'dead' : 'retry';
   }
 
-  function startJob(job: ClaimedJob): void {
-    const run = new JobRun(job, logger, clock);
-    running.set(job.id, run);
-    run.done = runJob(run);
-  }
-
-  async function runJob(run: JobRun): Promise<void> {
-    const job = run.job;
+  function startJob(job: ClaimedJob): Running {
     const def = opts.catalog.definitions.get(job.name)!;
-    const m = metricsFor?.(job.name);
-    m?.attempt();
-    const startedAt = metrics ? performance.now() : 0;
-    let outcome = 'completed';
-    try {
-      // Parsed again on this side: enqueue validated the input, but the handler gets the schema's output
-      // (defaults, transforms), and rows may predate a schema change.
-      const payload = def.payload.parse(job.payload);
-      await def.handler(payload, run);
-      if (!run.disowned) completed.push(job);
-    } catch (e) {
-      if (run.disowned) {
-        outcome = 'released';
-      } else {
-        metrics?.failures.inc({ name: job.name });
-        try {
-          outcome = await recordFailure(job, def, e);
-          if (outcome === 'dead') metrics?.dead.inc({ name: job.name });
-          run.logger[outcome === 'dead' ? 'error' : 'warn'](
-            { err: e, attempt: job.attempts },
-            `job ${outcome === 'dead' ? 'dead' : 'failed, will retry'}`,
-          );
-        } catch (writeError) {
-          outcome = 'unrecorded';
-          run.logger.error(
-            { err: writeError },
-            'failed to record job failure; the lease will expire and it reruns',
-          );
+    const controller = new AbortController();
+    const entry: Running = { job, controller, disowned: false, done: Promise.resolve() };
+    entry.done = (async () => {
+      const jobLogger = logger.child(logContext(job));
+      const ctx: JobContext = {
+        jobId: String(job.id),
+        attempt: job.attempts,
+        logger: jobLogger,
+        signal: controller.signal,
+        clock,
+      };
+      opts.metrics?.attempts.inc({ name: job.name });
+      const startedAt = performance.now();
+      let outcome = 'completed';
+      try {
+        const payload = def.payload.parse(job.payload);
+        await def.handler(payload, ctx);
+        if (!entry.disowned) completed.push(job);
+      } catch (e) {
+        if (entry.disowned) {
+          outcome = 'released';
+        } else {
+          opts.metrics?.failures.inc({ name: job.name });
+          try {
+            outcome = await recordFailure(job, def, e);
+            if (outcome === 'dead') opts.metrics?.dead.inc({ name: job.name });
+            jobLogger[outcome === 'dead' ? 'error' : 'warn'](
+              { err: e, attempt: job.attempts },
+              `job ${outcome === 'dead' ? 'dead' : 'failed, will retry'}`,
+            );
+          } catch (writeError) {
+            outcome = 'unrecorded';
+            jobLogger.error(
+              { err: writeError },
+              'failed to record job failure; the lease will expire and it reruns',
+            );
+          }
         }
+      } finally {
+        opts.metrics?.jobDuration.observe(
+          { name: job.name, outcome },
+          (performance.now() - startedAt) / 1000,
+        );
+        running.delete(job.id);
+        finishedInWindow++;
+        scheduleFlush();
+        pump();
+        if (!idle) wake();
       }
-    } finally {
-      if (metrics) {
-        const seconds = (performance.now() - startedAt) / 1000;
-        if (outcome === 'completed') m?.observeCompleted(seconds);
-        else metrics.jobDuration.observe({ name: job.name, outcome }, seconds);
-      }
-      running.delete(job.id);
-      finishedInWindow++;
-      scheduleFlush();
-      pump();
-      // Wake the claim loop only when it has something to do: waking it per job cost a timer per job.
-      if (!idle && wantsClaim()) wake();
-    }
+    })();
+    running.set(job.id, entry);
+    return entry;
   }
 
   /** Starts waiting jobs while slots are free. */
-  function pump(): void {
-    while (!stopping && running.size < concurrency && waiting.length) startJob(waiting.shift()!);
+  function pump(): Running[] {
+    const startedNow: Running[] = [];
+    while (!stopping && running.size < concurrency && waiting.length)
+      startedNow.push(startJob(waiting.shift()!));
+    return startedNow;
   }
 
   async function claimBatch(cap: number): Promise<ClaimedJob[]> {
-    const limit = cap - running.size - waiting.length - claimingFor;
-    if (names.length === 0) idle = true;
+    const limit = cap - running.size - waiting.length;
     if (limit <= 0 || names.length === 0) return [];
-    claimingFor += limit;
-    try {
-      const T0 = performance.now(); (globalThis as any).__st ??= {c:[],f:[]};
-      const jobs = await claimJobs(db.kysely, { workerId: id, names, now: clock.now(), limit });
-      (globalThis as any).__st.c.push([jobs.length, performance.now()-T0, running.size, waiting.length]);
-      idle = jobs.length < limit;
-      waiting.push(...jobs);
-      return jobs;
-    } finally {
-      claimingFor -= limit;
-    }
-  }
-
-  /** Starts a claim without waiting for it; the loop goes on to start another or to sleep. */
-  function startClaim(): void {
-    const claim: Promise<void> = claimBatch(target)
-      .then(
-        () => pump(),
-        (e: unknown) => {
-          logger.error({ err: e }, 'claiming jobs failed');
-          idle = true;
-        },
-      )
-      .finally(() => {
-        claims.delete(claim);
-        if (!idle) wake();
-      });
-    claims.add(claim);
+    const jobs = await claimJobs(db.kysely, { workerId: id, names, now: clock.now(), limit });
+    idle = jobs.length < limit;
+    waiting.push(...jobs);
+    return jobs;
   }
 
   async function loop(): Promise<void> {
     while (!stopping) {
-      targetHeld();
-      if (wantsClaim()) startClaim();
+      // Refill once the local queue runs low, so claiming overlaps running (pipelined on PostgreSQL).
+      const target = targetHeld();
+      if (waiting.length < concurrency && running.size + waiting.length < target) {
+        try {
+          await claimBatch(target);
+          pump();
+        } catch (e) {
+          logger.error({ err: e }, 'claiming jobs failed');
+          idle = true;
+        }
+      }
       if (stopping) break;
-      // Sleep until NOTIFY, the poll, a finished claim, or a finishing job that brings the local queue down to its
-      // low-water mark.
-      if (idle || !wantsClaim()) await sleep(pollMs);
+      const full = running.size + waiting.length >= target || waiting.length >= concurrency;
+      if (idle || full) await sleep(pollMs);
     }
-    // stop() releases the local queue next: claims still in flight must have landed in it first.
-    await Promise.all(claims);
   }
 
   async function heartbeat(): Promise<void> {
@@ -342,7 +314,8 @@ export function createWorker(opts: WorkerOptions): Worker {
         for (const jobId of ids) {
           const entry = running.get(jobId);
           if (entry && !held.has(jobId)) {
-            entry.disown(new Error('lease lost: the job was reclaimed by another worker'));
+            entry.disowned = true;
+            entry.controller.abort(new Error('lease lost: the job was reclaimed by another worker'));
             logger.warn({ job_id: jobId }, 'lease lost; aborting job');
           }
         }
@@ -402,7 +375,8 @@ export function createWorker(opts: WorkerOptions): Worker {
       }
       const leftover = [...running.values()];
       for (const r of leftover) {
-        r.disown(new Error('worker shutting down'));
+        r.disowned = true;
+        r.controller.abort(new Error('worker shutting down'));
       }
       await flush();
       const released = await releaseJobs(db.kysely, { workerId: id, ids: leftover.map((r) => r.job.id) });
@@ -428,6 +402,19 @@ export function createWorker(opts: WorkerOptions): Worker {
     heartbeat,
     lastHeartbeatAt: () => lastBeat,
     inFlight: () => running.size,
+  };
+}
+
+function logContext(job: ClaimedJob): Record<string, unknown> {
+  const p = job.payload;
+  const workspaceId =
+    p !== null && typeof p === 'object' && 'workspaceId' in p && typeof p.workspaceId === 'string'
+      ? p.workspaceId
+      : undefined;
+  return {
+    job_id: String(job.id),
+    job_name: job.name,
+    ...(workspaceId ? { workspace_id: workspaceId } : {}),
   };
 }
 
