@@ -1,6 +1,8 @@
 /**
  * The worker: claims due jobs in batches, runs handlers with bounded concurrency, and writes outcomes cheaply.
  *
+ * - Claims are pipelined: the next one starts when the local queue is down to half its target (two may be in flight
+ *   on PostgreSQL), so handlers do not wait for a claim's round trip (ADR 0002, "Local queue").
  * - Completions are buffered and flushed as one `UPDATE … WHERE id = ANY($1)` per flush; a flush starts as soon as
  *   the previous one ends, so batching adapts to load without a timer.
  * - A heartbeat (every `heartbeatMs`) extends the leases of in-flight jobs, touches the `queue_workers` row and
@@ -13,12 +15,12 @@ import { hostname } from 'node:os';
 import type { Db } from '../db/index.js';
 import type { Logger } from '../logger.js';
 import { systemClock, type Clock } from '../clock.js';
-import type { JobCatalog, JobContext, ResolvedJobDefinition } from './job-catalog.js';
+import type { JobCatalog, ResolvedJobDefinition } from './job-catalog.js';
 import type { QueueMetrics } from './queue.metrics.js';
 import { computeRetryDelayMs, trimStack } from './backoff.js';
 import { isRetryAfterError } from './retry-after-error.js';
 import {
-  claimJobs,
+  claimJobsPrepared,
   completeJobs,
   extendLeases,
   failJob,
@@ -29,6 +31,7 @@ import {
 } from './job-store.js';
 import { registerQueueWorker, removeQueueWorker, touchQueueWorker } from './queue-workers.repo.js';
 import type { JobAttemptError } from './queue.tables.js';
+import { JobRun, createJobMetricsCache, type JobMetrics } from './job-run.js';
 
 export const JOBS_CHANNEL = 'switchboard_jobs';
 /** Embedded only: refresh planner statistics every this many heartbeats (about a minute at the default 5 s). */
@@ -80,14 +83,6 @@ export interface Worker {
   inFlight(): number;
 }
 
-interface Running {
-  job: ClaimedJob;
-  controller: AbortController;
-  /** Set when the job no longer belongs to us (released on shutdown or lease lost): its outcome is dropped. */
-  disowned: boolean;
-  done: Promise<void>;
-}
-
 export function createWorker(opts: WorkerOptions): Worker {
   const db = opts.db;
   const clock = opts.clock ?? systemClock;
@@ -99,13 +94,16 @@ export function createWorker(opts: WorkerOptions): Worker {
   const id = opts.workerId ?? randomUUID();
   const logger = opts.logger.child({ worker_id: id });
   const names = [...opts.catalog.definitions.keys()];
-  const running = new Map<number, Running>();
+  const running = new Map<number, JobRun>();
+  const metrics = opts.metrics;
+  const metricsFor: ((name: string) => JobMetrics) | null = metrics ? createJobMetricsCache(metrics) : null;
   /** Claimed, not yet started (the local queue); their leases are held and extended like running ones. */
   let waiting: ClaimedJob[] = [];
   // Measured completion rate (jobs/s, smoothed), which sizes the local queue to ~PREFETCH_SECONDS of work.
   let finishedInWindow = 0;
   let windowStart = performance.now();
   let ratePerSec = 0;
+  let target = concurrency;
   const targetHeld = (): number => {
     const now = performance.now();
     const elapsed = now - windowStart;
@@ -114,11 +112,31 @@ export function createWorker(opts: WorkerOptions): Worker {
       ratePerSec = ratePerSec === 0 ? r : (ratePerSec + r) / 2;
       finishedInWindow = 0;
       windowStart = now;
+      target = Math.max(concurrency, Math.min(batchSize, Math.round(ratePerSec * PREFETCH_SECONDS)));
     }
-    return Math.max(concurrency, Math.min(batchSize, Math.round(ratePerSec * PREFETCH_SECONDS)));
+    return target;
   };
+  /**
+   * Whether the loop should claim more now: a claim slot is free, the local queue (counting jobs already asked
+   * for) is down to its low-water mark (half the target, at least `concurrency`), so the next claim is in flight
+   * while the remaining jobs run, and there is room under the target. Cheap, because every finishing job asks it.
+   */
+  const wantsClaim = (): boolean =>
+    claims.size < maxClaimsInFlight &&
+    waiting.length + claimingFor <= Math.max(concurrency, target >> 1) &&
+    running.size + waiting.length + claimingFor < target;
+  /**
+   * Claims in flight, and how many jobs they asked for. On PostgreSQL two overlap (SKIP LOCKED keeps their batches
+   * disjoint), so one claim's round trip and row updates hide behind the other's; PGlite has one connection, where
+   * a second claim would only queue in front of completions.
+   */
+  const maxClaimsInFlight = db.kind === 'postgres' ? 2 : 1;
+  const claims = new Set<Promise<void>>();
+  let claimingFor = 0;
   /** Set when the last claim came back short: finishing jobs then do not trigger claims, NOTIFY or the poll does. */
   let idle = false;
+  /** NOTIFYs received so far; a claim compares it before and after (see claimBatch). */
+  let notifications = 0;
 
   let started = false;
   let stopping = false;
@@ -165,12 +183,10 @@ export function createWorker(opts: WorkerOptions): Worker {
         while (completed.length) {
           const batch = completed;
           completed = [];
-          await completeJobs(db, {
-            workerId: id,
-            ids: batch.filter((j) => j.ordering_key === null).map((j) => j.id),
-            laneIds: batch.filter((j) => j.ordering_key !== null).map((j) => j.id),
-            now: clock.now(),
-          }).catch((e: unknown) => {
+          const ids: number[] = [];
+          const laneIds: number[] = [];
+          for (const j of batch) (j.ordering_key === null ? ids : laneIds).push(j.id);
+          await completeJobs(db, { workerId: id, ids, laneIds, now: clock.now() }).catch((e: unknown) => {
             // The jobs stay running under our lease; if it lapses they are reclaimed and run again (at least once).
             logger.error({ err: e, jobs: batch.length }, 'failed to record job completions');
           });
@@ -184,13 +200,14 @@ export function createWorker(opts: WorkerOptions): Worker {
 
   // Completions finishing in the same event-loop turn share one statement.
   let flushScheduled = false;
+  const runScheduledFlush = () => {
+    flushScheduled = false;
+    void flush();
+  };
   const scheduleFlush = () => {
-    if (flushScheduled || !completed.length) return;
+    if (flushScheduled || flushing || !completed.length) return;
     flushScheduled = true;
-    setImmediate(() => {
-      flushScheduled = false;
-      void flush();
-    });
+    setImmediate(runScheduledFlush);
   };
 
   async function recordFailure(
@@ -208,96 +225,117 @@ export function createWorker(opts: WorkerOptions): Worker {
     return exhausted ? 'dead' : 'retry';
   }
 
-  function startJob(job: ClaimedJob): Running {
+  function startJob(job: ClaimedJob): void {
+    const run = new JobRun(job, logger, clock);
+    running.set(job.id, run);
+    run.done = runJob(run);
+  }
+
+  async function runJob(run: JobRun): Promise<void> {
+    const job = run.job;
     const def = opts.catalog.definitions.get(job.name)!;
-    const controller = new AbortController();
-    const entry: Running = { job, controller, disowned: false, done: Promise.resolve() };
-    entry.done = (async () => {
-      const jobLogger = logger.child(logContext(job));
-      const ctx: JobContext = {
-        jobId: String(job.id),
-        attempt: job.attempts,
-        logger: jobLogger,
-        signal: controller.signal,
-        clock,
-      };
-      opts.metrics?.attempts.inc({ name: job.name });
-      const startedAt = performance.now();
-      let outcome = 'completed';
-      try {
-        const payload = def.payload.parse(job.payload);
-        await def.handler(payload, ctx);
-        if (!entry.disowned) completed.push(job);
-      } catch (e) {
-        if (entry.disowned) {
-          outcome = 'released';
-        } else {
-          opts.metrics?.failures.inc({ name: job.name });
-          try {
-            outcome = await recordFailure(job, def, e);
-            if (outcome === 'dead') opts.metrics?.dead.inc({ name: job.name });
-            jobLogger[outcome === 'dead' ? 'error' : 'warn'](
-              { err: e, attempt: job.attempts },
-              `job ${outcome === 'dead' ? 'dead' : 'failed, will retry'}`,
-            );
-          } catch (writeError) {
-            outcome = 'unrecorded';
-            jobLogger.error(
-              { err: writeError },
-              'failed to record job failure; the lease will expire and it reruns',
-            );
-          }
+    const m = metricsFor?.(job.name);
+    m?.attempt();
+    const startedAt = metrics ? performance.now() : 0;
+    let outcome = 'completed';
+    try {
+      // Parsed again on this side: enqueue validated the input, but the handler gets the schema's output
+      // (defaults, transforms), and rows may predate a schema change.
+      const payload = def.payload.parse(job.payload);
+      await def.handler(payload, run);
+      if (!run.disowned) completed.push(job);
+    } catch (e) {
+      if (run.disowned) {
+        outcome = 'released';
+      } else {
+        metrics?.failures.inc({ name: job.name });
+        try {
+          outcome = await recordFailure(job, def, e);
+          if (outcome === 'dead') metrics?.dead.inc({ name: job.name });
+          run.logger[outcome === 'dead' ? 'error' : 'warn'](
+            { err: e, attempt: job.attempts },
+            `job ${outcome === 'dead' ? 'dead' : 'failed, will retry'}`,
+          );
+        } catch (writeError) {
+          outcome = 'unrecorded';
+          run.logger.error(
+            { err: writeError },
+            'failed to record job failure; the lease will expire and it reruns',
+          );
         }
-      } finally {
-        opts.metrics?.jobDuration.observe(
-          { name: job.name, outcome },
-          (performance.now() - startedAt) / 1000,
-        );
-        running.delete(job.id);
-        finishedInWindow++;
-        scheduleFlush();
-        pump();
-        if (!idle) wake();
       }
-    })();
-    running.set(job.id, entry);
-    return entry;
+    } finally {
+      if (metrics) {
+        const seconds = (performance.now() - startedAt) / 1000;
+        if (outcome === 'completed') m?.observeCompleted(seconds);
+        else metrics.jobDuration.observe({ name: job.name, outcome }, seconds);
+      }
+      running.delete(job.id);
+      finishedInWindow++;
+      scheduleFlush();
+      pump();
+      // Wake the claim loop only when it has something to do: waking it per job cost a timer per job.
+      if (!idle && wantsClaim()) wake();
+    }
   }
 
   /** Starts waiting jobs while slots are free. */
-  function pump(): Running[] {
-    const startedNow: Running[] = [];
-    while (!stopping && running.size < concurrency && waiting.length)
-      startedNow.push(startJob(waiting.shift()!));
-    return startedNow;
+  function pump(): void {
+    while (!stopping && running.size < concurrency && waiting.length) startJob(waiting.shift()!);
   }
 
   async function claimBatch(cap: number): Promise<ClaimedJob[]> {
-    const limit = cap - running.size - waiting.length;
+    const limit = cap - running.size - waiting.length - claimingFor;
+    if (names.length === 0) idle = true;
     if (limit <= 0 || names.length === 0) return [];
-    const jobs = await claimJobs(db.kysely, { workerId: id, names, now: clock.now(), limit });
-    idle = jobs.length < limit;
-    waiting.push(...jobs);
-    return jobs;
+    claimingFor += limit;
+    const notifiedBefore = notifications;
+    try {
+      const jobs = await claimJobsPrepared(db, { workerId: id, names, now: clock.now(), limit });
+      // A short batch means nothing more is due, unless a NOTIFY arrived while this claim was in flight: its jobs
+      // may have committed after the claim's snapshot, and with claims running beside the loop that wake-up has
+      // already been spent (the loop saw the claim in flight and went back to sleep).
+      idle = jobs.length < limit && notifiedBefore === notifications;
+      // Slow start: a full batch landing while handler slots sat empty means the local queue is too short for
+      // this rate. Doubling now reaches full batches within a few claims instead of after the first rate window
+      // (each window spent claiming `concurrency` jobs at a time cost ~10% of a 20k-job run); the measured rate
+      // takes over again at the next window, so slow jobs are not hoarded.
+      if (jobs.length === limit && running.size < concurrency) target = Math.min(batchSize, target * 2);
+      waiting.push(...jobs);
+      return jobs;
+    } finally {
+      claimingFor -= limit;
+    }
+  }
+
+  /** Starts a claim without waiting for it; the loop goes on to start another or to sleep. */
+  function startClaim(): void {
+    const claim: Promise<void> = claimBatch(target)
+      .then(
+        () => pump(),
+        (e: unknown) => {
+          logger.error({ err: e }, 'claiming jobs failed');
+          idle = true;
+        },
+      )
+      .finally(() => {
+        claims.delete(claim);
+        if (!idle) wake();
+      });
+    claims.add(claim);
   }
 
   async function loop(): Promise<void> {
     while (!stopping) {
-      // Refill once the local queue runs low, so claiming overlaps running (pipelined on PostgreSQL).
-      const target = targetHeld();
-      if (waiting.length < concurrency && running.size + waiting.length < target) {
-        try {
-          await claimBatch(target);
-          pump();
-        } catch (e) {
-          logger.error({ err: e }, 'claiming jobs failed');
-          idle = true;
-        }
-      }
+      targetHeld();
+      if (wantsClaim()) startClaim();
       if (stopping) break;
-      const full = running.size + waiting.length >= target || waiting.length >= concurrency;
-      if (idle || full) await sleep(pollMs);
+      // Sleep until NOTIFY, the poll, a finished claim, or a finishing job that brings the local queue down to its
+      // low-water mark.
+      if (idle || !wantsClaim()) await sleep(pollMs);
     }
+    // stop() releases the local queue next: claims still in flight must have landed in it first.
+    await Promise.all(claims);
   }
 
   async function heartbeat(): Promise<void> {
@@ -314,8 +352,7 @@ export function createWorker(opts: WorkerOptions): Worker {
         for (const jobId of ids) {
           const entry = running.get(jobId);
           if (entry && !held.has(jobId)) {
-            entry.disowned = true;
-            entry.controller.abort(new Error('lease lost: the job was reclaimed by another worker'));
+            entry.disown(new Error('lease lost: the job was reclaimed by another worker'));
             logger.warn({ job_id: jobId }, 'lease lost; aborting job');
           }
         }
@@ -347,6 +384,7 @@ export function createWorker(opts: WorkerOptions): Worker {
       lastBeat = now;
       await refreshQueueStatistics(db);
       unlisten = await db.listen(JOBS_CHANNEL, () => {
+        notifications++;
         idle = false;
         wake();
       });
@@ -375,8 +413,7 @@ export function createWorker(opts: WorkerOptions): Worker {
       }
       const leftover = [...running.values()];
       for (const r of leftover) {
-        r.disowned = true;
-        r.controller.abort(new Error('worker shutting down'));
+        r.disown(new Error('worker shutting down'));
       }
       await flush();
       const released = await releaseJobs(db.kysely, { workerId: id, ids: leftover.map((r) => r.job.id) });
@@ -402,19 +439,6 @@ export function createWorker(opts: WorkerOptions): Worker {
     heartbeat,
     lastHeartbeatAt: () => lastBeat,
     inFlight: () => running.size,
-  };
-}
-
-function logContext(job: ClaimedJob): Record<string, unknown> {
-  const p = job.payload;
-  const workspaceId =
-    p !== null && typeof p === 'object' && 'workspaceId' in p && typeof p.workspaceId === 'string'
-      ? p.workspaceId
-      : undefined;
-  return {
-    job_id: String(job.id),
-    job_name: job.name,
-    ...(workspaceId ? { workspace_id: workspaceId } : {}),
   };
 }
 
