@@ -17,6 +17,7 @@ import {
   type HttpApp,
   type ReadinessCheck,
 } from './platform/http/index.js';
+import type { SwitchboardModule } from './modules/module.js';
 import type { Logger } from './platform/logger.js';
 import type { Registry } from './platform/metrics.js';
 import { registerQueueRoutes } from './platform/queue/index.js';
@@ -35,6 +36,8 @@ export interface HttpAppDeps {
   /** Role-specific readiness checks (e.g. the worker heartbeat); database and migrations are added here. */
   readiness: ReadinessCheck[];
   roles: ProcessRole[];
+  /** Feature modules; their routes are registered on api nodes. */
+  modules: readonly SwitchboardModule[];
   /** What a commit survives right now (an fsync failure shows up here); read per /ready request. */
   durability: () => Promise<DurabilityDescription>;
 }
@@ -72,6 +75,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<HttpApp> {
   deps.events.registerRoutes(app);
   deps.audit.registerRoutes(app);
   registerQueueRoutes(app, { db, clock });
+  for (const module of deps.modules) module.registerRoutes?.(app);
   return app;
 }
 

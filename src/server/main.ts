@@ -18,12 +18,14 @@ import {
   createQueueMetrics,
   createScheduler,
   createWorker,
+  mergeJobCatalogs,
   workerReadinessCheck,
   type JobCatalog,
   type Scheduler,
   type Worker,
 } from './platform/queue/index.js';
 import { buildJobCatalog, buildCronEntries } from './jobs.js';
+import { buildModules } from './modules.js';
 import { createDurabilityHook, describeDurability } from './platform/db/index.js';
 
 export interface SwitchboardOptions {
@@ -110,7 +112,11 @@ export async function createSwitchboard(opts: SwitchboardOptions): Promise<Switc
     },
   });
   const queueMetrics = createQueueMetrics({ registry: metrics, db, clock });
-  const jobs = buildJobCatalog({ db, clock, auth });
+  const modules = buildModules({ config, db, clock, logger, metrics, events, audit });
+  const jobs = mergeJobCatalogs(
+    buildJobCatalog({ db, clock, auth }),
+    ...modules.flatMap((m) => (m.jobs ? [m.jobs] : [])),
+  );
 
   let worker: Worker | null = null;
   let scheduler: Scheduler | null = null;
@@ -130,7 +136,13 @@ export async function createSwitchboard(opts: SwitchboardOptions): Promise<Switc
     );
   }
   if (roles.includes('scheduler')) {
-    scheduler = createScheduler({ db, catalog: jobs, entries: buildCronEntries(), clock, logger });
+    scheduler = createScheduler({
+      db,
+      catalog: jobs,
+      entries: [...buildCronEntries(), ...modules.flatMap((m) => m.cron ?? [])],
+      clock,
+      logger,
+    });
   }
 
   const http = await buildHttpApp({
@@ -144,6 +156,7 @@ export async function createSwitchboard(opts: SwitchboardOptions): Promise<Switc
     audit,
     readiness,
     roles,
+    modules,
     durability: () => describeDurability(db),
   });
 

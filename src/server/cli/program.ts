@@ -8,6 +8,7 @@ import { isAppError } from '../platform/errors/index.js';
 import { VERSION } from '../version.js';
 import { registerConfigCommand } from './config.command.js';
 import { CommandFailed, EXIT, type CliContext } from './context.js';
+import { registerContentCommands } from './content.command.js';
 import { registerIdentityCommands } from './identity.command.js';
 import { registerMigrateCommand } from './migrate.command.js';
 import { registerJobsCommands, registerOpsCommands } from './ops.command.js';
@@ -24,6 +25,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerMigrateCommand(program, ctx);
   registerConfigCommand(program, ctx);
   registerIdentityCommands(program, ctx);
+  registerContentCommands(program, ctx);
   registerJobsCommands(program, ctx);
   registerOpsCommands(program, ctx);
   exitOverrideAll(program);

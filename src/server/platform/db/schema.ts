@@ -8,9 +8,10 @@ import type { EventTables } from '../events/events.tables.js';
 import type { AuditTables } from '../audit/audit.tables.js';
 import type { AuthTables } from '../auth/auth.tables.js';
 import type { HttpTables } from '../http/http.tables.js';
+import type { ContentTables } from '../../modules/content/content.tables.js';
 
 export interface Database
-  extends IdentityTables, QueueTables, EventTables, AuditTables, AuthTables, HttpTables {
+  extends IdentityTables, QueueTables, EventTables, AuditTables, AuthTables, HttpTables, ContentTables {
   schema_migrations: {
     version: number;
     name: string;
