@@ -14,6 +14,11 @@ const BENCHES: Record<string, { description: string; load: () => Promise<Bench> 
     description: 'durable job queue vs pg-boss and graphile-worker (PostgreSQL) and on PGlite (memory, file)',
     load: async () => (await import('./queue.bench.js')).queueBench,
   },
+  content: {
+    description:
+      'write latency at a fixed rate over HTTP, event → SSE latency, product → 1,000 bundles propagation',
+    load: async () => (await import('./content.bench.js')).contentBench,
+  },
 };
 
 async function main(): Promise<void> {

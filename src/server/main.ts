@@ -26,6 +26,7 @@ import {
 } from './platform/queue/index.js';
 import { buildJobCatalog, buildCronEntries } from './jobs.js';
 import { buildModules } from './modules.js';
+import type { SwitchboardModule } from './modules/module.js';
 import { createDurabilityHook, describeDurability } from './platform/db/index.js';
 
 export interface SwitchboardOptions {
@@ -50,6 +51,8 @@ export interface Switchboard {
   readonly auth: AuthArea;
   readonly events: Events;
   readonly audit: Audit;
+  /** The feature modules of this build (see modules.ts). */
+  readonly modules: readonly SwitchboardModule[];
   /** Every job the process knows (kernel + modules); enqueue against it. */
   readonly jobs: JobCatalog;
   /** The HTTP app: the API on api nodes, only /health, /ready and /metrics on others; listening after `start`. */
@@ -173,6 +176,7 @@ export async function createSwitchboard(opts: SwitchboardOptions): Promise<Switc
     auth,
     events,
     audit,
+    modules,
     jobs,
     http,
     worker,

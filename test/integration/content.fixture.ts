@@ -8,7 +8,7 @@ import { TestClock } from '../../src/server/platform/clock.js';
 import type { Actor } from '../../src/server/platform/auth/index.js';
 import { silentLogger } from '../../src/server/platform/logger.js';
 import { createWorker, type Worker } from '../../src/server/platform/queue/index.js';
-import { createContentModule, type ContentModule } from '../../src/server/modules/content/index.js';
+import type { ContentModule } from '../../src/server/modules/content/index.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { seedWorkspace, type SeededWorkspace } from './auth-app.fixture.js';
 
@@ -31,22 +31,10 @@ export interface ContentTestApp {
 
 export async function createContentTestApp(slug = 'content'): Promise<ContentTestApp> {
   const clock = new TestClock('2026-03-01T09:00:00.000Z');
-  let module!: ContentModule;
-  const t = await createTestApp({
-    clock,
-    before: (sb) => {
-      module = createContentModule({
-        config: sb.config,
-        db: sb.db,
-        clock: sb.clock,
-        logger: sb.logger,
-        metrics: sb.metrics,
-        events: sb.events,
-        audit: sb.audit,
-      });
-      module.registerRoutes?.(sb.http);
-    },
-  });
+  const t = await createTestApp({ clock });
+  // The composition root wires the content module; tests use that same instance.
+  const module = t.sb.modules.find((m) => m.name === 'content') as ContentModule | undefined;
+  if (!module) throw new Error('the content module is not wired into the app (src/server/modules.ts)');
   const ws = await seedWorkspace(t.db, clock, slug);
   const worker = createWorker({
     db: t.db,

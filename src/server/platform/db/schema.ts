@@ -9,9 +9,18 @@ import type { AuditTables } from '../audit/audit.tables.js';
 import type { AuthTables } from '../auth/auth.tables.js';
 import type { HttpTables } from '../http/http.tables.js';
 import type { ContentTables } from '../../modules/content/content.tables.js';
+import type { CatalogTables } from '../../modules/catalog/catalog.tables.js';
 
 export interface Database
-  extends IdentityTables, QueueTables, EventTables, AuditTables, AuthTables, HttpTables, ContentTables {
+  extends
+    IdentityTables,
+    QueueTables,
+    EventTables,
+    AuditTables,
+    AuthTables,
+    HttpTables,
+    ContentTables,
+    CatalogTables {
   schema_migrations: {
     version: number;
     name: string;
