@@ -142,6 +142,18 @@ export const SETTINGS = {
     secret: false,
     doc: 'Trust X-Forwarded-* headers (behind a reverse proxy)',
   },
+  smtpUrl: {
+    env: 'SWITCHBOARD_SMTP_URL',
+    default: '',
+    secret: true,
+    doc: 'smtp(s)://user:pass@host:port for notification emails; empty = emails are logged, not sent',
+  },
+  mailFrom: {
+    env: 'SWITCHBOARD_MAIL_FROM',
+    default: 'switchboard@localhost',
+    secret: false,
+    doc: 'From address of notification emails',
+  },
   configFile: {
     env: 'SWITCHBOARD_CONFIG_FILE',
     default: './switchboard.env',
@@ -198,6 +210,11 @@ const schema = z.object({
   bodyLimitBytes: intFrom(1024, 1024 * 1024 * 1024),
   embeddedSync: bool,
   trustProxy: bool,
+  smtpUrl: z
+    .string()
+    .trim()
+    .refine((v) => v === '' || /^smtps?:\/\/[^\s]+$/.test(v), 'must start with smtp:// or smtps://'),
+  mailFrom: z.string().trim().min(3, 'must be an address such as "Switchboard <noreply@example.com>"'),
   configFile: z.string(),
 });
 

@@ -9,7 +9,7 @@ import { createAuthArea, ensureFirstRun, type AuthArea, type FirstRunResult } fr
 import { systemClock, type Clock } from './platform/clock.js';
 import { EncryptedColumnRegistry, loadSecretBox, type SecretBox } from './platform/crypto/index.js';
 import { migrate, openDatabase, type Db } from './platform/db/index.js';
-import { createEvents, type Events } from './platform/events/index.js';
+import { createEvents, EVENTS_SWEEP_CRON, type Events } from './platform/events/index.js';
 import { buildHttpApp } from './http-app.js';
 import type { HttpApp, ReadinessCheck } from './platform/http/index.js';
 import { createLogger, type Logger } from './platform/logger.js';
@@ -118,6 +118,7 @@ export async function createSwitchboard(opts: SwitchboardOptions): Promise<Switc
   const modules = buildModules({ config, db, clock, logger, metrics, events, audit });
   const jobs = mergeJobCatalogs(
     buildJobCatalog({ db, clock, auth }),
+    events.jobs,
     ...modules.flatMap((m) => (m.jobs ? [m.jobs] : [])),
   );
 
@@ -142,7 +143,7 @@ export async function createSwitchboard(opts: SwitchboardOptions): Promise<Switc
     scheduler = createScheduler({
       db,
       catalog: jobs,
-      entries: [...buildCronEntries(), ...modules.flatMap((m) => m.cron ?? [])],
+      entries: [...buildCronEntries(), EVENTS_SWEEP_CRON, ...modules.flatMap((m) => m.cron ?? [])],
       clock,
       logger,
     });

@@ -34,9 +34,10 @@ export async function createCatalogTestApp(
   let catalog: CatalogModule | undefined;
   const t = await createTestApp({
     clock,
+    // The app's own (wired) catalog module serves HTTP; this instance, with the test's batch size, backs the
+    // worker and direct service calls. Both share the database, so jobs enqueued by either run here.
     before: (sb) => {
       catalog = createCatalogModule(sb, opts);
-      catalog.registerRoutes(sb.http);
     },
   });
   const ws = await seedWorkspace(t.db, clock, 'shop');

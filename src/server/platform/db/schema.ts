@@ -10,6 +10,9 @@ import type { AuthTables } from '../auth/auth.tables.js';
 import type { HttpTables } from '../http/http.tables.js';
 import type { ContentTables } from '../../modules/content/content.tables.js';
 import type { CatalogTables } from '../../modules/catalog/catalog.tables.js';
+import type { EventConsumerTables } from '../events/consumers/consumers.tables.js';
+import type { ReviewTables } from '../../modules/reviews/reviews.tables.js';
+import type { NotificationTables } from '../../modules/notifications/notifications.tables.js';
 
 export interface Database
   extends
@@ -20,7 +23,10 @@ export interface Database
     AuthTables,
     HttpTables,
     ContentTables,
-    CatalogTables {
+    CatalogTables,
+    EventConsumerTables,
+    ReviewTables,
+    NotificationTables {
   schema_migrations: {
     version: number;
     name: string;

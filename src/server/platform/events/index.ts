@@ -19,6 +19,8 @@ import { EventBus } from './event-bus.js';
 import { appendEvent, type AppendEventInput, type DomainEvent } from './events.repo.js';
 import { createEventMetrics } from './events.metrics.js';
 import { registerEventRoutes } from './events.routes.js';
+import { defineEventConsumerJobs, EventConsumerRegistry } from './consumers/index.js';
+import type { JobCatalog } from '../queue/index.js';
 
 export { EventBus, type EventListener, type EventBusOptions } from './event-bus.js';
 export { followEvents, type FollowEventsOptions } from './event-feed.js';
@@ -51,6 +53,7 @@ export {
 export { registerEventRoutes, eventSchema, type EventRoutesDeps } from './events.routes.js';
 export { formatSseEvent, serializeEvent } from './sse-writer.js';
 export type { EventActor } from './events.tables.js';
+export * from './consumers/index.js';
 
 export interface EventsDeps {
   db: Db;
@@ -67,6 +70,10 @@ export interface Events {
   /** Appends in the caller's transaction, stamped with the injected clock and counted in metrics. */
   append(executor: Executor, input: AppendEventInput): Promise<DomainEvent>;
   readonly bus: EventBus;
+  /** Durable consumers: register them before serving/working; `append` enqueues their delivery jobs. */
+  readonly consumers: EventConsumerRegistry;
+  /** `events.consume` and `events.sweep`; merge into the process catalog (cron: `EVENTS_SWEEP_CRON`). */
+  readonly jobs: JobCatalog;
   registerRoutes(app: HttpApp): void;
   /** Starts the bus (LISTEN); call before serving. */
   start(): Promise<void>;
@@ -80,11 +87,27 @@ export function createEvents(deps: EventsDeps): Events {
     logger: deps.logger,
     ...(deps.pollIntervalMs !== undefined ? { pollIntervalMs: deps.pollIntervalMs } : {}),
   });
-  const append = (executor: Executor, input: AppendEventInput) =>
-    appendEvent(executor, input, { clock: deps.clock, onAppended: (e) => metrics.countAppended(e.type) });
+  const consumers = new EventConsumerRegistry();
+  const consumerJobs = defineEventConsumerJobs({
+    db: deps.db,
+    clock: deps.clock,
+    logger: deps.logger,
+    registry: consumers,
+  });
+  const append = async (executor: Executor, input: AppendEventInput) => {
+    const event = await appendEvent(executor, input, {
+      clock: deps.clock,
+      onAppended: (e) => metrics.countAppended(e.type),
+    });
+    // Same transaction as the event: a consumer's delivery job exists if and only if the event does.
+    await consumerJobs.enqueueConsumers(executor, event);
+    return event;
+  };
   return {
     append,
     bus,
+    consumers,
+    jobs: consumerJobs.catalog,
     registerRoutes: (app) =>
       registerEventRoutes(app, {
         db: deps.db,
