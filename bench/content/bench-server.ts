@@ -1,12 +1,11 @@
 /**
  * A real Switchboard for the content benchmark: `createSwitchboard` on the embedded database (file-backed PGlite,
- * fsync hook on, as deployed by default), listening on 127.0.0.1:0, with the catalog module's routes and a worker
- * for its jobs, and one seeded workspace with an owner token.
+ * fsync hook on, as deployed by default), all roles in one process as `npm start` runs it, listening on
+ * 127.0.0.1:0, and one seeded workspace with an owner token.
  */
 import { loadConfig } from '../../src/server/config.js';
 import { createSwitchboard, type Switchboard } from '../../src/server/main.js';
-import { createCatalogModule, type CatalogModule } from '../../src/server/modules/catalog/index.js';
-import { createContentModule } from '../../src/server/modules/content/index.js';
+import type { CatalogModule } from '../../src/server/modules/catalog/index.js';
 import {
   createToken,
   createUser,
@@ -15,7 +14,6 @@ import {
 } from '../../src/server/platform/auth/index.js';
 import { systemClock } from '../../src/server/platform/clock.js';
 import { silentLogger } from '../../src/server/platform/logger.js';
-import { createWorker, mergeJobCatalogs, type Worker } from '../../src/server/platform/queue/index.js';
 import { createTempDir } from '../support/scratch-db.js';
 
 export interface BenchServer {
@@ -41,21 +39,11 @@ export async function startBenchServer(): Promise<BenchServer> {
     },
     dir.path,
   );
-  const sb = await createSwitchboard({ config, clock: systemClock, logger: silentLogger(), roles: ['api'] });
-  const catalog = createCatalogModule(sb);
-  const content = createContentModule(sb);
-  catalog.registerRoutes(sb.http);
-  content.registerRoutes?.(sb.http);
-  // Until main.ts wires the modules, their jobs run on a worker of their own (the api-only node has none).
-  const worker: Worker = createWorker({
-    db: sb.db,
-    catalog: mergeJobCatalogs(catalog.jobs, ...(content.jobs ? [content.jobs] : [])),
-    clock: systemClock,
-    logger: silentLogger(),
-    concurrency: 4,
-  });
+  // One process with every role, as `npm start` runs it: the modules' routes and jobs are wired by main.ts.
+  const sb = await createSwitchboard({ config, clock: systemClock, logger: silentLogger() });
+  const catalog = sb.modules.find((m) => m.name === 'catalog') as CatalogModule | undefined;
+  if (!catalog) throw new Error('the catalog module is not wired (src/server/modules.ts)');
   await sb.start({ port: 0 });
-  await worker.start();
   const address = sb.http.server.address();
   if (!address || typeof address === 'string') throw new Error('server is not listening on a TCP port');
   const baseUrl = `http://127.0.0.1:${address.port}`;
@@ -83,7 +71,6 @@ export async function startBenchServer(): Promise<BenchServer> {
     actor,
     catalog,
     close: async () => {
-      await worker.stop(2000);
       await sb.stop();
       dir.remove();
     },
