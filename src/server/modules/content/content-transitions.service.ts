@@ -14,6 +14,7 @@ import {
   buildSnapshot,
   loadCurrentVersion,
   loadForWrite,
+  loadSnapshotInputs,
   recordChange,
   toWorkflowActor,
   type ContentContext,
@@ -21,10 +22,9 @@ import {
 import { resolveDefinition } from './content.definitions.js';
 import {
   insertApproval,
-  insertTransition,
   listTransitions,
   lockItem,
-  updateItem,
+  moveItemState,
   type ContentItem,
   type ContentVersion,
 } from './content.repo.js';
@@ -68,26 +68,15 @@ export async function moveState(
   const cancelled: string[] = [];
   if (item.publishAt !== null && move.scheduled !== 'publish') cancelled.push('publish');
   if (item.archiveAt !== null && !keepArchive && move.scheduled !== 'archive') cancelled.push('archive');
-  const updated = await updateItem(
-    tx,
-    item.id,
-    {
-      state: move.to,
-      newRound: true,
-      publishAt: null,
-      ...(keepArchive ? {} : { archiveAt: null }),
-    },
-    now,
-  );
-  await insertTransition(tx, {
-    contentId: item.id,
+  const updated = await moveItemState(tx, {
+    id: item.id,
     from: item.state,
     to: move.to,
+    keepArchive,
     action: move.action,
     actorUserId: actor.userId,
     actorKind: actor.kind,
     reason: move.reason,
-    version: updated.version,
     contentHash: version.contentHash,
     at: now,
   });
@@ -156,8 +145,9 @@ export async function applyTransition(
   scheduled?: 'publish' | 'archive',
 ): Promise<ApplyResult> {
   const def = await resolveDefinition(tx, item.definitionId);
-  const version = await loadCurrentVersion(tx, item);
-  const content = await buildSnapshot(tx, item, version);
+  const inputs = await loadSnapshotInputs(tx, item);
+  const version = inputs.version;
+  const content = buildSnapshot(item, inputs);
   const result = evaluateTransition({
     definition: def,
     currentState: item.state,

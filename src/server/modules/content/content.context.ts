@@ -11,11 +11,11 @@ import type { Events } from '../../platform/events/index.js';
 import type { JobCatalog } from '../../platform/queue/index.js';
 import {
   findVersionById,
-  listApprovals,
-  listAuthorIds,
+  loadTransitionInputs,
   lockItem,
   type ContentItem,
   type ContentVersion,
+  type TransitionInputs,
 } from './content.repo.js';
 import type { ContentSnapshot, WorkflowActor } from './workflow/index.js';
 
@@ -72,15 +72,16 @@ export function toWorkflowActor(actor: Actor): WorkflowActor {
   return { userId: actor.userId ?? `system:${actor.origin}`, role: actor.role };
 }
 
-export async function buildSnapshot(
-  db: Executor,
-  item: ContentItem,
-  version: ContentVersion,
-): Promise<ContentSnapshot> {
-  const [authorIds, approvals] = await Promise.all([
-    listAuthorIds(db, item.id),
-    listApprovals(db, item.id, item.reviewRound),
-  ]);
+/** The current version plus what the engine's snapshot needs, in one round trip (see `loadTransitionInputs`). */
+export async function loadSnapshotInputs(db: Executor, item: ContentItem): Promise<TransitionInputs> {
+  if (item.currentVersionId === null) throw new Error(`content ${item.id} has no current version`);
+  const inputs = await loadTransitionInputs(db, item.id, item.currentVersionId, item.reviewRound);
+  if (!inputs) throw new Error(`content ${item.id}: version ${item.currentVersionId} missing`);
+  return inputs;
+}
+
+export function buildSnapshot(item: ContentItem, inputs: TransitionInputs): ContentSnapshot {
+  const { version, authorIds, approvals } = inputs;
   return {
     ownerId: item.ownerId,
     authorIds,

@@ -356,17 +356,6 @@ export async function listVersions(db: Executor, contentId: string): Promise<Con
   return rows.map((r) => toVersion(r as VersionRow));
 }
 
-export async function listAuthorIds(db: Executor, contentId: string): Promise<string[]> {
-  const rows = await db
-    .selectFrom('content_versions')
-    .select('author_id')
-    .distinct()
-    .where('content_id', '=', contentId)
-    .where('author_id', 'is not', null)
-    .execute();
-  return rows.map((r) => r.author_id).filter((id): id is string => id !== null);
-}
-
 export async function replaceLinks(
   tx: Executor,
   contentId: string,
@@ -390,29 +379,6 @@ export async function listLinks(db: Executor, contentId: string): Promise<Conten
     .orderBy('target_id')
     .execute();
   return rows.map((r) => ({ kind: r.kind, targetId: r.target_id }));
-}
-
-export async function insertTransition(
-  tx: Executor,
-  t: Omit<TransitionRecord, 'id'>,
-): Promise<TransitionRecord> {
-  const row = await tx
-    .insertInto('content_transitions')
-    .values({
-      content_id: t.contentId,
-      from_state: t.from,
-      to_state: t.to,
-      action: t.action,
-      actor_user_id: t.actorUserId,
-      actor_kind: t.actorKind,
-      reason: t.reason,
-      version: t.version,
-      content_hash: t.contentHash,
-      at: t.at,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return { ...t, id: row.id };
 }
 
 export async function listTransitions(db: Executor, contentId: string): Promise<TransitionRecord[]> {
@@ -490,4 +456,95 @@ export async function setFirstVersion(tx: Executor, id: string, versionId: strin
     .returningAll()
     .executeTakeFirstOrThrow();
   return toItem(row as ItemRow);
+}
+
+/** What the workflow engine reads about an item besides the item row itself. */
+export interface TransitionInputs {
+  version: ContentVersion;
+  authorIds: string[];
+  approvals: ApprovalRecord[];
+}
+
+/**
+ * The current version, every author and the approvals of `round`, in one round trip (a transition used to spend
+ * three on them). Runs as its own statement after `lockItem` on purpose: under READ COMMITTED a fresh statement
+ * sees what the writer we waited for on the row lock committed; folded into the locking SELECT, the subqueries
+ * would keep the older snapshot and miss a concurrent approval.
+ */
+export async function loadTransitionInputs(
+  db: Executor,
+  contentId: string,
+  versionId: string,
+  round: number,
+): Promise<TransitionInputs | null> {
+  const result = await sql<VersionRow & { author_ids: string[] | null; approvals: ApprovalJson[] }>`
+    select v.*,
+      array(
+        select distinct a.author_id::text from content_versions a
+        where a.content_id = ${contentId} and a.author_id is not null
+      ) as author_ids,
+      coalesce(
+        (select jsonb_agg(
+            jsonb_build_object('userId', p.user_id, 'action', p.action, 'contentHash', p.content_hash,
+              'round', p.round, 'at', p.at)
+            order by p.at)
+          from content_approvals p where p.content_id = ${contentId} and p.round = ${round}),
+        '[]'::jsonb
+      ) as approvals
+    from content_versions v
+    where v.id = ${versionId}`.execute(db);
+  const row = result.rows[0];
+  if (!row) return null;
+  const { author_ids, approvals, ...version } = row;
+  return {
+    version: toVersion(version),
+    authorIds: author_ids ?? [],
+    approvals: approvals.map((a) => ({ ...a, round: Number(a.round), at: toDate(a.at) })),
+  };
+}
+
+type ApprovalJson = { userId: string; action: string; contentHash: string; round: number; at: string };
+
+export interface StateMove {
+  id: string;
+  from: string;
+  to: string;
+  /** False clears a pending `archive_at` along with `publish_at`. */
+  keepArchive: boolean;
+  action: string;
+  actorUserId: string | null;
+  actorKind: 'user' | 'token' | 'system';
+  reason: string | null;
+  contentHash: string;
+  at: Date;
+}
+
+/**
+ * A state change in one statement: bumps version and review round, clears the schedule, and appends the history
+ * row carrying the new version (the caller holds the row lock). Same effect as `updateItem` + `insertTransition`,
+ * one round trip instead of two.
+ */
+export async function moveItemState(tx: Executor, m: StateMove): Promise<ContentItem> {
+  const result = await sql<ItemRow>`
+    with moved as (
+      update content_items set
+        version = version + 1,
+        updated_at = ${m.at}::timestamptz,
+        state = ${m.to},
+        publish_at = null,
+        archive_at = case when ${m.keepArchive}::boolean then archive_at else null end,
+        review_round = review_round + 1
+      where id = ${m.id}
+      returning *
+    ), history as (
+      insert into content_transitions
+        (content_id, from_state, to_state, action, actor_user_id, actor_kind, reason, version, content_hash, at)
+      select moved.id, ${m.from}, moved.state, ${m.action}, ${m.actorUserId}::uuid, ${m.actorKind}, ${m.reason},
+        moved.version, ${m.contentHash}, ${m.at}::timestamptz
+      from moved
+    )
+    select * from moved`.execute(tx);
+  const row = result.rows[0];
+  if (!row) throw new Error(`content ${m.id} vanished while locked`);
+  return toItem(row);
 }
