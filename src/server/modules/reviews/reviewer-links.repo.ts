@@ -1,6 +1,7 @@
 /** SQL of reviewer links. Only a hash of a link's secret is ever stored. */
 import type { Executor } from '../../platform/db/index.js';
-import type { LinkDecision } from './reviews.tables.js';
+import type { Selectable } from 'kysely';
+import type { LinkDecision, ReviewTables } from './reviews.tables.js';
 
 export interface ReviewerLink {
   id: string;
@@ -20,23 +21,8 @@ export interface ReviewerLink {
   decisionComment: string | null;
 }
 
-type LinkRow = {
-  id: string;
-  workspace_id: string;
-  content_id: string;
-  version_id: string;
-  secret_hash: string;
-  reviewer_name: string;
-  reviewer_email: string | null;
-  created_by: string | null;
-  created_at: Date;
-  expires_at: Date;
-  revoked_at: Date | null;
-  revoked_by: string | null;
-  used_at: Date | null;
-  decision: LinkDecision | null;
-  decision_comment: string | null;
-};
+/** A stored link row, typed from the table definition. */
+type LinkRow = Selectable<ReviewTables['reviewer_links']>;
 
 const date = (d: Date | null) => (d ? new Date(d) : null);
 

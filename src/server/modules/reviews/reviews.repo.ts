@@ -2,9 +2,18 @@
  * SQL of the review module. Content items and versions are read here (never written): a comment, request or link
  * must point at a version of an item of the actor's workspace.
  */
-import { sql } from 'kysely';
-import type { Executor } from '../../platform/db/index.js';
+import { sql, type ExpressionBuilder } from 'kysely';
+import type { Database, Executor } from '../../platform/db/index.js';
 import type { ReviewRequestStatus } from './reviews.tables.js';
+
+/** Keyset condition "after (created_at, id)" shared by the comment and review-request lists. */
+function afterCursor(after: { at: Date; id: string }) {
+  return (eb: ExpressionBuilder<Database, 'review_comments' | 'review_requests'>) =>
+    eb.or([
+      eb('created_at', '>', after.at),
+      eb.and([eb('created_at', '=', after.at), eb('id', '>', after.id)]),
+    ]);
+}
 
 export interface ContentRef {
   contentId: string;
@@ -231,15 +240,7 @@ export async function listComments(
     .where('workspace_id', '=', q.workspaceId)
     .where('content_id', '=', q.contentId);
   if (q.versionId) query = query.where('version_id', '=', q.versionId);
-  const after = q.after;
-  if (after) {
-    query = query.where((eb) =>
-      eb.or([
-        eb('created_at', '>', after.at),
-        eb.and([eb('created_at', '=', after.at), eb('id', '>', after.id)]),
-      ]),
-    );
-  }
+  if (q.after) query = query.where(afterCursor(q.after));
   const rows = await query.orderBy('created_at').orderBy('id').limit(q.limit).execute();
   return rows.map((r) => toComment(r as CommentRow));
 }
@@ -348,15 +349,7 @@ export async function listReviewRequests(
   if (q.contentId) query = query.where('content_id', '=', q.contentId);
   if (q.reviewerUserId) query = query.where('reviewer_user_id', '=', q.reviewerUserId);
   if (q.status) query = query.where('status', '=', q.status);
-  const after = q.after;
-  if (after) {
-    query = query.where((eb) =>
-      eb.or([
-        eb('created_at', '>', after.at),
-        eb.and([eb('created_at', '=', after.at), eb('id', '>', after.id)]),
-      ]),
-    );
-  }
+  if (q.after) query = query.where(afterCursor(q.after));
   const rows = await query.orderBy('created_at').orderBy('id').limit(q.limit).execute();
   return rows.map((r) => toRequest(r as RequestRow));
 }
