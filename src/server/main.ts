@@ -9,7 +9,7 @@ import { createAuthArea, ensureFirstRun, type AuthArea, type FirstRunResult } fr
 import { systemClock, type Clock } from './platform/clock.js';
 import { EncryptedColumnRegistry, loadSecretBox, type SecretBox } from './platform/crypto/index.js';
 import { migrate, openDatabase, type Db } from './platform/db/index.js';
-import { createEvents, EVENTS_SWEEP_CRON, type Events } from './platform/events/index.js';
+import { createEvents, type Events } from './platform/events/index.js';
 import { buildHttpApp } from './http-app.js';
 import type { HttpApp, ReadinessCheck } from './platform/http/index.js';
 import { createLogger, type Logger } from './platform/logger.js';
@@ -118,7 +118,6 @@ export async function createSwitchboard(opts: SwitchboardOptions): Promise<Switc
   const modules = buildModules({ config, db, clock, logger, metrics, events, audit });
   const jobs = mergeJobCatalogs(
     buildJobCatalog({ db, clock, auth }),
-    events.jobs,
     ...modules.flatMap((m) => (m.jobs ? [m.jobs] : [])),
   );
 
@@ -143,7 +142,7 @@ export async function createSwitchboard(opts: SwitchboardOptions): Promise<Switc
     scheduler = createScheduler({
       db,
       catalog: jobs,
-      entries: [...buildCronEntries(), EVENTS_SWEEP_CRON, ...modules.flatMap((m) => m.cron ?? [])],
+      entries: [...buildCronEntries(), ...modules.flatMap((m) => m.cron ?? [])],
       clock,
       logger,
     });
@@ -190,8 +189,10 @@ export async function createSwitchboard(opts: SwitchboardOptions): Promise<Switc
             publicUrl: config.publicUrl,
           })
         : { created: false };
-      // The bus feeds SSE clients, which only api nodes have.
-      if (roles.includes('api')) await events.start();
+      // The bus feeds SSE clients (api nodes) and wakes the event consumer runner (worker nodes).
+      if (roles.includes('api') || roles.includes('worker')) {
+        await events.start({ consumers: roles.includes('worker') });
+      }
       await worker?.start();
       scheduler?.start();
       const address = await http.listen({ port: startOpts.port ?? config.port, host: config.host });

@@ -1,7 +1,8 @@
 /**
- * Durable event consumers: append-time delivery jobs (deduplicated while waiting), seq order, the cursor moving in
- * the handler's transaction (rollback leaves it), and two runs at once (a reclaimed job whose old worker is still
- * going) producing every effect exactly once.
+ * Durable event consumers driven by the runner: nothing but the event is written per append, handlers see their
+ * events in seq order, the cursor moves in the handler's transaction (a failing consumer rolls back to its savepoint
+ * while the others commit), two runners at once (two worker nodes) produce every effect exactly once, and the
+ * runner wakes on appends and catches up by polling.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
@@ -12,14 +13,13 @@ import { createMetricsRegistry } from '../../src/server/platform/metrics.js';
 import { createWorkspace, systemActor } from '../../src/server/platform/auth/index.js';
 import { inTransaction } from '../../src/server/platform/db/index.js';
 import {
-  consumeEvents,
+  ConsumerRunner,
   createEvents,
   defineEventConsumer,
   listConsumerLag,
   type DomainEvent,
   type Events,
 } from '../../src/server/platform/events/index.js';
-import { createWorker } from '../../src/server/platform/queue/index.js';
 
 let t: TestDb;
 let clock: TestClock;
@@ -36,7 +36,9 @@ const recorder = defineEventConsumer({
   handle: async (tx, event) => {
     seen.push(event.seq);
     // The effect: a row per event. The primary key turns a second delivery into an error the test would see.
-    await sql`INSERT INTO consumer_effects (seq, type) VALUES (${event.seq}, ${event.type})`.execute(tx);
+    await sql`INSERT INTO consumer_effects (workspace_id, seq, type) VALUES (${event.workspaceId}, ${event.seq}, ${event.type})`.execute(
+      tx,
+    );
     if (failOn.delete(event.seq)) throw new Error(`handler failed on ${event.seq}`);
   },
 });
@@ -44,14 +46,16 @@ const recorder = defineEventConsumer({
 beforeAll(async () => {
   t = await createTestDb();
   clock = new TestClock(Date.now() + 3_600_000);
-  await sql`CREATE TABLE consumer_effects (seq bigint PRIMARY KEY, type text NOT NULL)`.execute(t.db.kysely);
+  await sql`CREATE TABLE consumer_effects (workspace_id uuid, seq bigint, type text NOT NULL, PRIMARY KEY (workspace_id, seq))`.execute(
+    t.db.kysely,
+  );
   events = createEvents({
     db: t.db,
     clock,
     logger: silentLogger(),
     metrics: createMetricsRegistry({ defaultMetrics: false }),
   });
-  events.consumers.register(recorder);
+  events.consumers.register(recorder, others);
 });
 afterAll(() => t.close());
 
@@ -59,10 +63,13 @@ beforeEach(async () => {
   ws = (
     await createWorkspace(t.db.kysely, { slug: `ws-${Math.random().toString(36).slice(2, 10)}`, name: 'W' })
   ).id;
+  // Earlier tests' leftovers first, so a test's drain only meets its own workspace.
+  failOn.clear();
+  await drain();
   await sql`DELETE FROM jobs`.execute(t.db.kysely);
   await sql`DELETE FROM consumer_effects`.execute(t.db.kysely);
-  failOn.clear();
   seen.length = 0;
+  othersSeen.length = 0;
 });
 
 async function append(type: string, n = 1): Promise<DomainEvent[]> {
@@ -77,8 +84,17 @@ async function append(type: string, n = 1): Promise<DomainEvent[]> {
   return out;
 }
 
-const consumeOnce = () =>
-  consumeEvents({ db: t.db, consumer: recorder, workspaceId: ws, clock, logger: silentLogger() });
+/** Events of other types, handled by a second consumer in the same pass. */
+const othersSeen: number[] = [];
+const others = defineEventConsumer({
+  name: 'test.others',
+  types: ['other.*'],
+  handle: async (_tx, event) => {
+    othersSeen.push(event.seq);
+  },
+});
+
+const drain = () => events.runner.drain();
 
 async function cursorOf(): Promise<number> {
   const row = (await listConsumerLag(t.db.kysely, 'test.recorder')).find((r) => r.workspaceId === ws);
@@ -86,7 +102,9 @@ async function cursorOf(): Promise<number> {
 }
 
 async function effects(): Promise<number[]> {
-  const r = await sql<{ seq: string }>`SELECT seq FROM consumer_effects ORDER BY seq`.execute(t.db.kysely);
+  const r = await sql<{
+    seq: string;
+  }>`SELECT seq FROM consumer_effects WHERE workspace_id = ${ws} ORDER BY seq`.execute(t.db.kysely);
   return r.rows.map((x) => Number(x.seq));
 }
 
@@ -99,93 +117,65 @@ async function consumeJobs() {
     .execute();
 }
 
-describe('append-time delivery', () => {
-  it('enqueues one delivery job per consumer and workspace for wanted events, deduplicated while it waits', async () => {
-    await append('auth.token_created');
-    expect(await consumeJobs()).toHaveLength(0);
+describe('the runner', () => {
+  it('writes nothing but the event on append: no delivery job', async () => {
     await append('content.created', 3);
-    const jobs = await consumeJobs();
-    expect(jobs).toHaveLength(1);
-    expect(jobs[0]!.payload).toEqual({ consumer: 'test.recorder', workspaceId: ws });
-    expect(jobs[0]!.ordering_key).toBe(`events.consume:test.recorder:${ws}`);
-  });
-
-  it('rolls the delivery job back with the event', async () => {
-    await expect(
-      inTransaction(t.db.kysely, async (tx) => {
-        await events.append(tx, { workspaceId: ws, type: 'content.created', actor: systemActor(ws) });
-        throw new Error('use case failed');
-      }),
-    ).rejects.toThrow('use case failed');
     expect(await consumeJobs()).toHaveLength(0);
   });
 
-  it('runs through a worker: handles in seq order, frees the dedupe key, and a later append gets a new job', async () => {
-    const worker = createWorker({
-      db: t.db,
-      catalog: events.jobs,
-      clock,
-      logger: silentLogger(),
-      random: () => 0,
-    });
+  it('hands each consumer its events in seq order in one pass and moves every cursor to the head', async () => {
     const created = await append('content.created', 4);
-    await append('other.thing');
+    const other = await append('other.thing');
     await append('content.updated', 2);
-    while ((await worker.runOnce()) > 0);
-    expect(seen).toEqual(
-      [...created.map((e) => e.seq), created[3]!.seq + 2, created[3]!.seq + 3].sort((a, b) => a - b),
-    );
+    const handled = await drain();
+    expect(handled).toBe(7);
     const head = created[3]!.seq + 3;
+    expect(seen).toEqual([...created.map((e) => e.seq), head - 1, head]);
+    expect(othersSeen).toEqual([other[0]!.seq]);
     expect(await cursorOf()).toBe(head);
-    const [done] = await consumeJobs();
-    expect(done!.state).toBe('completed');
-    expect(done!.dedupe_key).toBeNull();
-
-    await append('content.published');
-    const jobs = await consumeJobs();
-    expect(jobs).toHaveLength(2);
-    while ((await worker.runOnce()) > 0);
-    expect(await cursorOf()).toBe(head + 1);
     expect(await effects()).toEqual(seen);
+    expect(await drain()).toBe(0);
   });
-});
 
-describe('cursor and effects', () => {
   it('moves the cursor past events it does not want, up to the head', async () => {
     await append('content.created', 2);
-    const others = await append('other.thing', 5);
-    const r = await consumeOnce();
-    expect(r).toMatchObject({ handled: 2, caughtUp: true, cursor: others[4]!.seq });
-    expect(await cursorOf()).toBe(others[4]!.seq);
-    expect(await consumeOnce()).toMatchObject({ handled: 0 });
+    const rest = await append('auth.thing', 5);
+    expect(await drain()).toBe(2);
+    expect(await cursorOf()).toBe(rest[4]!.seq);
   });
 
-  it('leaves the cursor and every effect of a failed batch untouched, then handles each event exactly once', async () => {
+  it('rolls a failing consumer back to its savepoint, keeps the others, then handles each event exactly once', async () => {
     const evs = await append('content.created', 7);
+    const other = await append('other.thing');
     const s = evs.map((e) => e.seq);
-    // Batches of 3: [0..2] commits; [3..5] fails on its second event.
+    // Batches of 3 (the smallest batch size): [0..2] commits; [3..5] fails on its second event.
     failOn.add(s[4]!);
-    await expect(consumeOnce()).rejects.toThrow(`handler failed on ${s[4]}`);
+    await expect(drain()).rejects.toThrow(`handler failed on ${s[4]}`);
     expect(await cursorOf()).toBe(s[2]);
     expect(await effects()).toEqual(s.slice(0, 3));
     const lag = (await listConsumerLag(t.db.kysely, 'test.recorder')).find((x) => x.workspaceId === ws);
     expect(lag?.lastError).toContain('handler failed');
 
-    const r = await consumeOnce();
-    expect(r.handled).toBe(4);
+    expect(await drain()).toBe(5);
     expect(await effects()).toEqual(s);
-    expect(await cursorOf()).toBe(s[6]);
+    expect(othersSeen).toEqual([other[0]!.seq]);
+    expect(await cursorOf()).toBe(other[0]!.seq);
     expect(
       (await listConsumerLag(t.db.kysely, 'test.recorder')).find((x) => x.workspaceId === ws)?.lastError,
     ).toBe(null);
   });
 
-  it('two runs at once (reclaimed job, old worker still going) produce each effect once, in order', async () => {
+  it('two runners at once (two worker nodes) produce each effect once, in order', async () => {
     const evs = await append('content.created', 20);
-    const results = await Promise.all([consumeOnce(), consumeOnce(), consumeOnce()]);
-    expect(results.reduce((n, r) => n + r.handled, 0)).toBe(20);
+    const second = new ConsumerRunner({
+      db: t.db,
+      clock,
+      logger: silentLogger(),
+      registry: events.consumers,
+    });
+    const results = await Promise.all([drain(), second.drain(), drain()]);
+    expect(results.reduce((n, r) => n + r, 0)).toBe(20);
     expect(await effects()).toEqual(evs.map((e) => e.seq));
-    // Handler calls happen in seq order across the runs: the cursor lock hands batches over in turn.
     expect(seen).toEqual(evs.map((e) => e.seq));
   });
 
@@ -193,31 +183,34 @@ describe('cursor and effects', () => {
     const other = (
       await createWorkspace(t.db.kysely, { slug: `o-${Math.random().toString(36).slice(2, 9)}`, name: 'O' })
     ).id;
-    await inTransaction(t.db.kysely, (tx) =>
-      events.append(tx, { workspaceId: other, type: 'content.created', actor: systemActor(other) }),
-    );
     await append('content.created', 2);
-    expect((await consumeOnce()).handled).toBe(2);
+    await drain();
+    await inTransaction(t.db.kysely, (tx) =>
+      events.append(tx, { workspaceId: other, type: 'auth.thing', actor: systemActor(other) }),
+    );
     const lag = await listConsumerLag(t.db.kysely, 'test.recorder');
+    expect(lag.find((r) => r.workspaceId === ws)).toMatchObject({ lastSeq: 2, head: 2 });
     expect(lag.find((r) => r.workspaceId === other)).toMatchObject({ lastSeq: 0, head: 1 });
   });
 });
 
-describe('sweep', () => {
-  it('enqueues delivery where a consumer is behind (events appended without the hook)', async () => {
-    const { appendEvent } = await import('../../src/server/platform/events/index.js');
-    await appendEvent(t.db.kysely, { workspaceId: ws, type: 'content.created', actor: systemActor(ws) });
-    expect(await consumeJobs()).toHaveLength(0);
-    const worker = createWorker({
-      db: t.db,
-      catalog: events.jobs,
-      clock,
-      logger: silentLogger(),
-      random: () => 0,
-    });
-    const { enqueue } = await import('../../src/server/platform/queue/index.js');
-    await enqueue(t.db.kysely, events.jobs, 'events.sweep', {});
-    while ((await worker.runOnce()) > 0);
-    expect(await effects()).toHaveLength(1);
+describe('running in a worker', () => {
+  async function until(cond: () => Promise<boolean>): Promise<void> {
+    for (let i = 0; i < 200 && !(await cond()); i++) await new Promise((r) => setTimeout(r, 25));
+    expect(await cond()).toBe(true);
+  }
+
+  it('wakes on appends through the bus, and catches up on start by polling', async () => {
+    // Appended while no runner runs: only the start-up poll can find them.
+    const before = await append('content.created', 2);
+    await events.start({ consumers: true });
+    try {
+      await until(async () => (await effects()).length === 2);
+      const later = await append('content.updated', 3);
+      await until(async () => (await effects()).length === 5);
+      expect(await effects()).toEqual([...before, ...later].map((e) => e.seq));
+    } finally {
+      await events.stop();
+    }
   });
 });

@@ -11,12 +11,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TestClock } from '../../src/server/platform/clock.js';
 import type { Actor } from '../../src/server/platform/auth/index.js';
 import { silentLogger } from '../../src/server/platform/logger.js';
-import { createWorker, mergeJobCatalogs, type Worker } from '../../src/server/platform/queue/index.js';
+import { createWorker, type Worker } from '../../src/server/platform/queue/index.js';
 import { createContentModule, type ContentModule } from '../../src/server/modules/content/index.js';
-import { createContentDecisionPort, createReviewsModule } from '../../src/server/modules/reviews/index.js';
-import { createMailer, createNotificationsModule } from '../../src/server/modules/notifications/index.js';
+import { createMailer } from '../../src/server/modules/notifications/index.js';
 import type { ModuleDeps } from '../../src/server/modules/module.js';
-import type { Executor } from '../../src/server/platform/db/index.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { seedWorkspace, type SeededWorkspace } from './auth-app.fixture.js';
 
@@ -91,22 +89,9 @@ beforeAll(async () => {
         audit: sb.audit,
       };
       content = createContentModule(deps);
-      // Until the composition root wires reviews and notifications, this test does (the same code as the wiring).
-      const wired = sb.events.consumers.get('notifications') !== undefined;
-      let jobs = [sb.events.jobs, content.jobs!];
-      if (!wired) {
-        const contentIn = (tx: Executor) =>
-          createContentModule({ ...deps, db: { ...sb.db, kysely: tx } }).content;
-        const reviews = createReviewsModule({ ...deps, content: createContentDecisionPort(contentIn) });
-        const notifications = createNotificationsModule(deps);
-        sb.events.consumers.register(...reviews.consumers, ...notifications.consumers);
-        reviews.registerRoutes?.(sb.http);
-        notifications.registerRoutes?.(sb.http);
-        jobs = [...jobs, notifications.jobs];
-      }
       worker = createWorker({
         db: sb.db,
-        catalog: sb.jobs.definitions.has('notifications.email') ? sb.jobs : mergeJobCatalogs(...jobs),
+        catalog: sb.jobs,
         clock,
         logger: silentLogger(),
         // Mid-range jitter: a failed job really waits for its backoff instead of running again at once.
@@ -136,8 +121,14 @@ const actorOf = (role: Role): Actor => ({
 });
 const as = (role: Role) => ({ authorization: `Bearer ${ws.tokens[role]}` });
 
+/** Runs the event consumers and the jobs they enqueue until neither has anything left. */
 async function drain() {
-  while ((await worker.runOnce()) > 0);
+  for (;;) {
+    const handled = await t.sb.events.runner.drain();
+    let ran = 0;
+    while ((await worker.runOnce()) > 0) ran++;
+    if (handled === 0 && ran === 0) return;
+  }
 }
 
 let slugN = 0;

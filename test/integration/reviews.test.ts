@@ -6,11 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestClock } from '../../src/server/platform/clock.js';
 import type { Actor } from '../../src/server/platform/auth/index.js';
-import type { Executor } from '../../src/server/platform/db/index.js';
 import { silentLogger } from '../../src/server/platform/logger.js';
-import { createWorker, mergeJobCatalogs, type Worker } from '../../src/server/platform/queue/index.js';
+import { createWorker, type Worker } from '../../src/server/platform/queue/index.js';
 import { createContentModule, type ContentModule } from '../../src/server/modules/content/index.js';
-import { createContentDecisionPort, createReviewsModule } from '../../src/server/modules/reviews/index.js';
 import type { ModuleDeps } from '../../src/server/modules/module.js';
 import type { Switchboard } from '../../src/server/main.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
@@ -40,20 +38,9 @@ beforeAll(async () => {
     before: (sb) => {
       const deps = moduleDeps(sb);
       content = createContentModule(deps);
-      // Bound to the caller's transaction, so a link's decision and "link used" commit together.
-      const contentIn = (tx: Executor) =>
-        createContentModule({ ...deps, db: { ...sb.db, kysely: tx } }).content;
-      // Until the composition root wires the reviews module, this test does (the same code as the wiring).
-      if (!sb.events.consumers.get('reviews.requests')) {
-        const reviews = createReviewsModule({ ...deps, content: createContentDecisionPort(contentIn) });
-        sb.events.consumers.register(...reviews.consumers);
-        reviews.registerRoutes?.(sb.http);
-      }
       worker = createWorker({
         db: sb.db,
-        catalog: sb.jobs.definitions.has('events.consume')
-          ? sb.jobs
-          : mergeJobCatalogs(sb.events.jobs, content.jobs!),
+        catalog: sb.jobs,
         clock,
         logger: silentLogger(),
         random: () => 0,
@@ -94,8 +81,14 @@ async function submit(id: string) {
 
 const as = (role: keyof SeededWorkspace['tokens']) => ({ authorization: `Bearer ${ws.tokens[role]}` });
 
+/** Runs the event consumers and the jobs they enqueue until neither has anything left. */
 async function drain() {
-  while ((await worker.runOnce()) > 0);
+  for (;;) {
+    const handled = await t.sb.events.runner.drain();
+    let ran = 0;
+    while ((await worker.runOnce()) > 0) ran++;
+    if (handled === 0 && ran === 0) return;
+  }
 }
 
 async function auditActions(subject: string): Promise<string[]> {

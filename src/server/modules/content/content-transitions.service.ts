@@ -13,6 +13,7 @@ import {
   assertExpectedVersion,
   buildSnapshot,
   loadCurrentVersion,
+  loadForTransition,
   loadForWrite,
   loadSnapshotInputs,
   recordChange,
@@ -26,6 +27,7 @@ import {
   lockItem,
   moveItemState,
   type ContentItem,
+  type TransitionInputs,
   type ContentVersion,
 } from './content.repo.js';
 import {
@@ -143,9 +145,11 @@ export async function applyTransition(
   action: string,
   reason: string | null,
   scheduled?: 'publish' | 'archive',
+  /** Already loaded with the lock (`loadForTransition`); read here otherwise. */
+  preloaded?: TransitionInputs,
 ): Promise<ApplyResult> {
   const def = await resolveDefinition(tx, item.definitionId);
-  const inputs = await loadSnapshotInputs(tx, item);
+  const inputs = preloaded ?? (await loadSnapshotInputs(tx, item));
   const version = inputs.version;
   const content = buildSnapshot(item, inputs);
   const result = evaluateTransition({
@@ -223,9 +227,18 @@ export async function transitionContent(
 ): Promise<Extract<ApplyResult, { ok: true }>> {
   authorize(actor, 'content.transition');
   return inTransaction(ctx.db.kysely, async (tx) => {
-    const item = await loadForWrite(tx, actor, id);
+    const { item, inputs } = await loadForTransition(tx, actor, id);
     assertExpectedVersion(item, input.expectedVersion);
-    const result = await applyTransition(ctx, tx, actor, item, input.action, input.reason ?? null);
+    const result = await applyTransition(
+      ctx,
+      tx,
+      actor,
+      item,
+      input.action,
+      input.reason ?? null,
+      undefined,
+      inputs,
+    );
     if (!result.ok) throw new TransitionRejectedError(result.rejection);
     return result;
   });

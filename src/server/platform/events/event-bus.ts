@@ -43,6 +43,7 @@ interface WorkspaceFeed {
 
 export class EventBus {
   private readonly feeds = new Map<string, WorkspaceFeed>();
+  private readonly appendListeners = new Set<(workspaceId: string, seq: number) => void>();
   private unlisten: (() => Promise<void>) | null = null;
   private pollTimer: NodeJS.Timeout | null = null;
   private stopped = false;
@@ -76,6 +77,15 @@ export class EventBus {
     let n = 0;
     for (const feed of this.feeds.values()) n += feed.listeners.size;
     return n;
+  }
+
+  /**
+   * Calls `listener` with every append notification (any workspace), before any row is read: cheap wake-ups for
+   * readers that keep their own cursors (the event consumer runner). Returns the unsubscribe function.
+   */
+  onAppended(listener: (workspaceId: string, seq: number) => void): () => void {
+    this.appendListeners.add(listener);
+    return () => this.appendListeners.delete(listener);
   }
 
   /** Starts delivering new events of `workspaceId` to `listener`; returns the unsubscribe function. */
@@ -118,6 +128,7 @@ export class EventBus {
       return;
     }
     if (typeof note.workspaceId !== 'string' || typeof note.seq !== 'number') return;
+    for (const listener of this.appendListeners) listener(note.workspaceId, note.seq);
     const feed = this.feeds.get(note.workspaceId);
     if (!feed) return;
     feed.target = Math.max(feed.target, note.seq);

@@ -19,8 +19,7 @@ import { EventBus } from './event-bus.js';
 import { appendEvent, type AppendEventInput, type DomainEvent } from './events.repo.js';
 import { createEventMetrics } from './events.metrics.js';
 import { registerEventRoutes } from './events.routes.js';
-import { defineEventConsumerJobs, EventConsumerRegistry } from './consumers/index.js';
-import type { JobCatalog } from '../queue/index.js';
+import { ConsumerRunner, EventConsumerRegistry } from './consumers/index.js';
 
 export { EventBus, type EventListener, type EventBusOptions } from './event-bus.js';
 export { followEvents, type FollowEventsOptions } from './event-feed.js';
@@ -62,6 +61,8 @@ export interface EventsDeps {
   metrics: Registry;
   /** Bus safety poll (lost notifications); default 10 s. */
   pollIntervalMs?: number;
+  /** Consumer runner safety poll; default 2 s. */
+  consumerPollIntervalMs?: number;
   /** SSE heartbeat; default 15 s. */
   heartbeatMs?: number;
 }
@@ -70,13 +71,13 @@ export interface Events {
   /** Appends in the caller's transaction, stamped with the injected clock and counted in metrics. */
   append(executor: Executor, input: AppendEventInput): Promise<DomainEvent>;
   readonly bus: EventBus;
-  /** Durable consumers: register them before serving/working; `append` enqueues their delivery jobs. */
+  /** Durable consumers: register them before working; the runner of worker processes drives them. */
   readonly consumers: EventConsumerRegistry;
-  /** `events.consume` and `events.sweep`; merge into the process catalog (cron: `EVENTS_SWEEP_CRON`). */
-  readonly jobs: JobCatalog;
+  /** Drives `consumers` from the log in worker processes; `drain()` runs them to the head (tests, CLI). */
+  readonly runner: ConsumerRunner;
   registerRoutes(app: HttpApp): void;
-  /** Starts the bus (LISTEN); call before serving. */
-  start(): Promise<void>;
+  /** Starts the bus (LISTEN) and, with `consumers`, the consumer runner (worker role); call before serving. */
+  start(opts?: { consumers?: boolean }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -88,26 +89,22 @@ export function createEvents(deps: EventsDeps): Events {
     ...(deps.pollIntervalMs !== undefined ? { pollIntervalMs: deps.pollIntervalMs } : {}),
   });
   const consumers = new EventConsumerRegistry();
-  const consumerJobs = defineEventConsumerJobs({
+  const runner = new ConsumerRunner({
     db: deps.db,
     clock: deps.clock,
     logger: deps.logger,
     registry: consumers,
+    ...(deps.consumerPollIntervalMs !== undefined ? { pollIntervalMs: deps.consumerPollIntervalMs } : {}),
   });
-  const append = async (executor: Executor, input: AppendEventInput) => {
-    const event = await appendEvent(executor, input, {
-      clock: deps.clock,
-      onAppended: (e) => metrics.countAppended(e.type),
-    });
-    // Same transaction as the event: a consumer's delivery job exists if and only if the event does.
-    await consumerJobs.enqueueConsumers(executor, event);
-    return event;
-  };
+  bus.onAppended((workspaceId) => runner.notify(workspaceId));
+  // The event row is the consumers' outbox: nothing else is written per append (ADR 0009).
+  const append = (executor: Executor, input: AppendEventInput) =>
+    appendEvent(executor, input, { clock: deps.clock, onAppended: (e) => metrics.countAppended(e.type) });
   return {
     append,
     bus,
     consumers,
-    jobs: consumerJobs.catalog,
+    runner,
     registerRoutes: (app) =>
       registerEventRoutes(app, {
         db: deps.db,
@@ -117,7 +114,13 @@ export function createEvents(deps: EventsDeps): Events {
         append,
         ...(deps.heartbeatMs !== undefined ? { heartbeatMs: deps.heartbeatMs } : {}),
       }),
-    start: () => bus.start(),
-    stop: () => bus.stop(),
+    start: async (opts) => {
+      await bus.start();
+      if (opts?.consumers) runner.start();
+    },
+    stop: async () => {
+      await runner.stop();
+      await bus.stop();
+    },
   };
 }

@@ -1,4 +1,4 @@
-/** SQL for consumer cursors, and the two statements the consume job needs on the queue's and events' tables. */
+/** SQL for consumer cursors (the runner's per-pass statements live beside it in consumer-runner.ts). */
 import { sql } from 'kysely';
 import type { Executor } from '../../db/index.js';
 
@@ -89,28 +89,17 @@ export async function listConsumerLag(executor: Executor, consumer: string): Pro
   }));
 }
 
-/**
- * Frees the running job's dedupe key, so an append from now on enqueues a new job instead of being folded into
- * this one (dedupe "while pending", not until the completed row is pruned). Belongs with the queue; kept here
- * until the queue offers it.
- */
-export async function releaseJobDedupeKey(executor: Executor, jobId: string): Promise<void> {
-  await sql`UPDATE jobs SET dedupe_key = NULL WHERE id = ${jobId}::bigint AND dedupe_key IS NOT NULL`.execute(
-    executor,
-  );
-}
-
-/**
- * Waits until no append in `workspaceId` is in flight, and returns the committed head. Appenders hold the
- * workspace's counter row lock until they commit, and a FOR SHARE read queues behind it.
- *
- * Why: an append that found this job's dedupe key (and so enqueued nothing) did so holding that lock. Waiting for
- * the lock after releasing the key guarantees such an append has committed before we read, so its event is seen.
- */
-export async function awaitAppendsInFlight(executor: Executor, workspaceId: string): Promise<number> {
-  const res = await sql<{ last: string }>`
-    SELECT last FROM workspace_event_seq WHERE workspace_id = ${workspaceId}::uuid FOR SHARE`.execute(
-    executor,
-  );
-  return Number(res.rows[0]?.last ?? 0);
+/** The (consumer, workspace) pairs whose cursor is behind the workspace's head (or missing). One query for all. */
+export async function listBehindCursors(
+  executor: Executor,
+  consumers: readonly string[],
+): Promise<{ consumer: string; workspaceId: string }[]> {
+  if (consumers.length === 0) return [];
+  const res = await sql<{ consumer: string; workspace_id: string }>`
+    SELECT n.name AS consumer, w.workspace_id
+    FROM workspace_event_seq w
+    CROSS JOIN unnest(${[...consumers]}::text[]) AS n(name)
+    LEFT JOIN event_consumer_cursors c ON c.consumer = n.name AND c.workspace_id = w.workspace_id
+    WHERE COALESCE(c.last_seq, 0) < w.last`.execute(executor);
+  return res.rows.map((r) => ({ consumer: r.consumer, workspaceId: r.workspace_id }));
 }

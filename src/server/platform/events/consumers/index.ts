@@ -4,7 +4,7 @@
  * Terminology:
  * - consumer: a named handler of some event types, registered on `events.consumers`.
  * - cursor: per (consumer, workspace), the last seq it has moved past; advanced in the handler's transaction.
- * - delivery job: `events.consume`, enqueued by the append that produced a wanted event, and by the sweep.
+ * - runner: the worker-side loop that, woken by the event bus and a safety poll, hands each consumer its events.
  */
 export {
   defineEventConsumer,
@@ -13,7 +13,6 @@ export {
   type EventConsumer,
   type EventConsumerDefinition,
 } from './event-consumer.js';
-export { consumeEvents, type ConsumeEventsOptions, type ConsumeEventsResult } from './consume-events.js';
-export { defineEventConsumerJobs, EVENTS_SWEEP_CRON, type EventConsumerJobDeps } from './consumer.jobs.js';
-export { listConsumerLag, type CursorRow } from './consumer-cursor.repo.js';
+export { ConsumerRunner, type ConsumerRunnerOptions } from './consumer-runner.js';
+export { listConsumerLag, listBehindCursors, type CursorRow } from './consumer-cursor.repo.js';
 export type { EventConsumerTables } from './consumers.tables.js';
