@@ -9,6 +9,7 @@ import {
   type AuthTestApp,
   type SeededWorkspace,
 } from './auth-app.fixture.js';
+import { TOKEN_CACHE_TTL_MS } from '../../src/server/platform/auth/index.js';
 
 let t: AuthTestApp;
 let ws: SeededWorkspace;
@@ -143,8 +144,11 @@ describe('API tokens', () => {
       .set({ role: 'viewer' })
       .where('user_id', '=', u.id)
       .execute();
+    // Changed behind the process's back (SQL, the CLI, another node): applies once the token cache entry expires.
+    t.clock.advance(TOKEN_CACHE_TTL_MS);
     expect((await req('GET', '/api/v1/users', tok)).statusCode).toBe(403);
     await t.db.kysely.deleteFrom('memberships').where('user_id', '=', u.id).execute();
+    t.clock.advance(TOKEN_CACHE_TTL_MS);
     expect((await req('GET', '/api/v1/auth/me', tok)).statusCode).toBe(401);
   });
 

@@ -22,6 +22,7 @@ import type { ScryptParams } from './password.js';
 import { ACTION_ROLES, authorize, type Action } from './policy.js';
 import { checkCsrfToken, resolveSession, SESSION_COOKIE, type SessionDeps } from './sessions.service.js';
 import { resolveToken } from './tokens.service.js';
+import type { TokenCache } from './token-cache.js';
 import { selectMemberWorkspace } from './workspaces.service.js';
 
 declare module 'fastify' {
@@ -47,6 +48,8 @@ export interface AuthDeps {
   scrypt?: ScryptParams;
   /** Writes audit entries and events for auth changes in the same transaction (wired by the composition root). */
   recordChange?: ChangeRecorder;
+  /** Resolved API tokens, cleared by every auth change (see token-cache.ts). */
+  tokenCache?: TokenCache;
 }
 
 export function sessionDepsOf(deps: AuthDeps): SessionDeps {
@@ -124,7 +127,7 @@ export async function authenticateRequest(
   if (authorization !== undefined) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
     if (!match) throw new UnauthenticatedError('Authorization header must be "Bearer <token>"');
-    const token = await resolveToken(deps.db, deps.clock, match[1]!);
+    const token = await resolveToken(deps.db, deps.clock, match[1]!, deps.tokenCache);
     if (!token) throw new UnauthenticatedError('Invalid, expired or revoked API token');
     if (wanted && wanted !== token.workspaceId) {
       const ws = await deps.db

@@ -20,6 +20,7 @@ import type { ScryptParams } from './password.js';
 import type { ChangeRecorder } from './change-recorder.js';
 import { pruneExpiredSessions } from './sessions.service.js';
 import { registerTokenRoutes } from './tokens.routes.js';
+import { TokenCache } from './token-cache.js';
 
 export { systemActor, type Actor, type ActorOrigin } from './actor.js';
 export type { ChangeRecord, ChangeRecorder } from './change-recorder.js';
@@ -92,6 +93,7 @@ export {
   type FirstRunResult,
 } from './first-run.js';
 export * from './auth.errors.js';
+export { TokenCache, TOKEN_CACHE_TTL_MS } from './token-cache.js';
 
 export interface AuthAreaDeps {
   db: Executor;
@@ -117,7 +119,17 @@ export interface AuthArea {
 
 /** The auth area for the composition root. */
 export function createAuthArea(input: AuthAreaDeps): AuthArea {
-  const deps: AuthDeps = { ...input };
+  const tokenCache = new TokenCache();
+  const recordChange = input.recordChange;
+  const deps: AuthDeps = {
+    ...input,
+    tokenCache,
+    // Any auth change (revocation, role change, removal) invalidates every cached token of this process.
+    recordChange: async (tx, actor, change) => {
+      tokenCache.clear();
+      await recordChange?.(tx, actor, change);
+    },
+  };
   return {
     deps,
     registerAuth: (app) => registerAuth(app, deps),

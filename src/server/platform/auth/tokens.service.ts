@@ -11,6 +11,7 @@ import type { Actor } from './actor.js';
 import { RoleTooHighError } from './auth.errors.js';
 import { authorize, ROLE_RANK, roleAtMost } from './policy.js';
 import { hashSecret } from './sessions.service.js';
+import type { TokenCache } from './token-cache.js';
 
 export const TOKEN_PREFIX = 'sb_';
 /** `last_used_at` is written at most this often per token, keeping authentication a single read. */
@@ -147,11 +148,20 @@ export interface ResolvedToken {
   userId: string | null;
   /** min(token role, creator's current role). */
   role: WorkspaceRole;
+  expiresAt: Date | null;
 }
 
 /** The live token for a bearer value, or null (unknown, revoked, expired, creator gone or disabled). */
-export async function resolveToken(db: Executor, clock: Clock, raw: string): Promise<ResolvedToken | null> {
+export async function resolveToken(
+  db: Executor,
+  clock: Clock,
+  raw: string,
+  cache?: TokenCache,
+): Promise<ResolvedToken | null> {
   if (!looksLikeApiToken(raw)) return null;
+  const tokenHash = hashSecret(raw);
+  const cached = cache?.get(tokenHash, clock.nowMs());
+  if (cached) return cached;
   const row = await db
     .selectFrom('api_tokens as t')
     .leftJoin('memberships as m', (j) =>
@@ -169,7 +179,7 @@ export async function resolveToken(db: Executor, clock: Clock, raw: string): Pro
       'm.role as creator_role',
       'u.disabled',
     ])
-    .where('t.token_hash', '=', hashSecret(raw))
+    .where('t.token_hash', '=', tokenHash)
     .executeTakeFirst();
   const now = clock.nowMs();
   if (!row || row.revoked_at || (row.expires_at && row.expires_at.getTime() <= now)) return null;
@@ -185,5 +195,13 @@ export async function resolveToken(db: Executor, clock: Clock, raw: string): Pro
       .where('id', '=', row.id)
       .execute();
   }
-  return { id: row.id, workspaceId: row.workspace_id, userId: row.created_by, role };
+  const token = {
+    id: row.id,
+    workspaceId: row.workspace_id,
+    userId: row.created_by,
+    role,
+    expiresAt: row.expires_at,
+  };
+  cache?.set(tokenHash, token, now);
+  return token;
 }
