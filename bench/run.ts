@@ -19,6 +19,10 @@ const BENCHES: Record<string, { description: string; load: () => Promise<Bench> 
       'write latency at a fixed rate over HTTP, event → SSE latency, product → 1,000 bundles propagation',
     load: async () => (await import('./content.bench.js')).contentBench,
   },
+  web: {
+    description: 'web app: main bundle gzip size and first load in Chromium against the embedded server',
+    load: async () => (await import('./web.bench.js')).webBench,
+  },
 };
 
 async function main(): Promise<void> {

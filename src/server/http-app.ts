@@ -21,6 +21,7 @@ import type { SwitchboardModule } from './modules/module.js';
 import type { Logger } from './platform/logger.js';
 import type { Registry } from './platform/metrics.js';
 import { registerQueueRoutes } from './platform/queue/index.js';
+import { registerWebStatic } from './platform/http/web-static.js';
 import { migrationsCurrent } from './platform/db/index.js';
 import { VERSION } from './version.js';
 
@@ -76,6 +77,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<HttpApp> {
   deps.audit.registerRoutes(app);
   registerQueueRoutes(app, { db, clock });
   for (const module of deps.modules) module.registerRoutes?.(app);
+  await registerWebStatic(app);
   return app;
 }
 

@@ -15,6 +15,7 @@ import type { HttpApp } from '../../src/server/platform/http/index.js';
 import { can, listPolicyRoutes, systemActor, type Action } from '../../src/server/platform/auth/index.js';
 import { createTestApp } from '../support/test-app.js';
 import { CATALOG_ROUTES, CONTENT_ROUTES, KERNEL_ROUTES, REVIEW_ROUTES, type Policy } from './authz/index.js';
+import { WEB_ROUTES } from './authz/index.js';
 import { createAuthTestApp, seedWorkspace, type SeededWorkspace } from './auth-app.fixture.js';
 
 /** `METHOD path` → the action the route must declare. Keep sorted by path. */
@@ -24,6 +25,7 @@ const EXPECTED: Record<string, Policy> = {
   ...CONTENT_ROUTES,
   ...REVIEW_ROUTES,
   ...CATALOG_ROUTES,
+  ...WEB_ROUTES,
 };
 
 /** Routes of the interactive API docs (a third-party plugin): all public. */

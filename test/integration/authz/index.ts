@@ -3,3 +3,4 @@ export { KERNEL_ROUTES } from './kernel.routes.js';
 export { CONTENT_ROUTES } from './content.routes.js';
 export { REVIEW_ROUTES } from './review.routes.js';
 export { CATALOG_ROUTES } from './catalog.routes.js';
+export { WEB_ROUTES } from './web.routes.js';
