@@ -38,6 +38,8 @@ export interface RateLimitPolicy {
   concurrency?: number;
   /** Daily quota (Marketo: 50,000 by default); exhausting it pauses the connection until `dailyResetUtcHour`. */
   daily?: number;
+  /** UTC hour at which the daily quota resets (default 0, midnight UTC). */
+  dailyResetUtcHour?: number;
 }
 
 export interface ConnectorManifest<
