@@ -13,6 +13,7 @@ export const CONTENT_ROUTES: Record<string, Policy> = {
   'GET /api/v1/content/:id/diff-since-approval': 'content.read',
   'POST /api/v1/content/:id/transitions': 'content.transition',
   'GET /api/v1/content/:id/history': 'content.read',
+  'GET /api/v1/content/:id/actions': 'content.read',
   'POST /api/v1/content/:id/rollback': 'content.rollback',
   'POST /api/v1/content/batch-transitions': 'content.batch_transition',
   'POST /api/v1/content/:id/workflow-migration': 'workflow.manage',

@@ -20,6 +20,7 @@ export const KERNEL_ROUTES: Record<string, Policy> = {
   'GET /api/v1/events': 'events.read',
   'POST /api/v1/events': 'events.write',
   'GET /api/v1/events/stream': 'events.read',
+  'GET /api/v1/events/consumers': 'jobs.read',
   'GET /api/v1/audit': 'audit.read',
   'POST /api/v1/audit/verify': 'audit.verify',
   'GET /api/v1/jobs/stats': 'jobs.read',

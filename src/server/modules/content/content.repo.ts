@@ -346,13 +346,22 @@ export async function findLatestVersionNumber(db: Executor, contentId: string): 
   return Number(row?.v ?? 0);
 }
 
-export async function listVersions(db: Executor, contentId: string): Promise<ContentVersion[]> {
-  const rows = await db
-    .selectFrom('content_versions')
-    .selectAll()
-    .where('content_id', '=', contentId)
-    .orderBy('version', 'desc')
-    .execute();
+/** A page of versions, newest first: those numbered below `beforeVersion` (keyset on the version number). */
+export interface VersionPage {
+  beforeVersion?: number | undefined;
+  limit: number;
+}
+
+/** Newest first; every version without `page`. */
+export async function listVersions(
+  db: Executor,
+  contentId: string,
+  page?: VersionPage,
+): Promise<ContentVersion[]> {
+  let q = db.selectFrom('content_versions').selectAll().where('content_id', '=', contentId);
+  if (page?.beforeVersion !== undefined) q = q.where('version', '<', page.beforeVersion);
+  if (page) q = q.limit(page.limit);
+  const rows = await q.orderBy('version', 'desc').execute();
   return rows.map((r) => toVersion(r as VersionRow));
 }
 
@@ -381,14 +390,27 @@ export async function listLinks(db: Executor, contentId: string): Promise<Conten
   return rows.map((r) => ({ kind: r.kind, targetId: r.target_id }));
 }
 
-export async function listTransitions(db: Executor, contentId: string): Promise<TransitionRecord[]> {
-  const rows = await db
-    .selectFrom('content_transitions')
-    .selectAll()
-    .where('content_id', '=', contentId)
-    .orderBy('at')
-    .orderBy('version')
-    .execute();
+/** A page of transitions after a position in (at, version, id) order. */
+export interface TransitionPage {
+  after?: { at: Date; version: number; id: string } | undefined;
+  limit: number;
+}
+
+/** Oldest first, ordered by (at, version, id); every transition without `page`. */
+export async function listTransitions(
+  db: Executor,
+  contentId: string,
+  page?: TransitionPage,
+): Promise<TransitionRecord[]> {
+  let q = db.selectFrom('content_transitions').selectAll().where('content_id', '=', contentId);
+  const after = page?.after;
+  if (after) {
+    q = q.where((eb) =>
+      eb(eb.refTuple('at', 'version', 'id'), '>', eb.tuple(after.at, after.version, after.id)),
+    );
+  }
+  if (page) q = q.limit(page.limit);
+  const rows = await q.orderBy('at').orderBy('version').orderBy('id').execute();
   return rows.map((r) => ({
     id: r.id,
     contentId: r.content_id,
@@ -412,15 +434,30 @@ export interface ApprovalRecord {
   at: Date;
 }
 
+/** A stored approval: its id is the tie-break of the history's keyset pagination. */
+export type StoredApproval = ApprovalRecord & { id: string };
+
+/** A page of approvals after a position in (at, id) order. */
+export interface ApprovalPage {
+  after?: { at: Date; id: string } | undefined;
+  limit: number;
+}
+
+/** Oldest first, ordered by (at, id); all of them (of `round`, if given) without `page`. */
 export async function listApprovals(
   db: Executor,
   contentId: string,
   round?: number,
-): Promise<ApprovalRecord[]> {
+  page?: ApprovalPage,
+): Promise<StoredApproval[]> {
   let q = db.selectFrom('content_approvals').selectAll().where('content_id', '=', contentId);
   if (round !== undefined) q = q.where('round', '=', round);
-  const rows = await q.orderBy('at').execute();
+  const after = page?.after;
+  if (after) q = q.where((eb) => eb(eb.refTuple('at', 'id'), '>', eb.tuple(after.at, after.id)));
+  if (page) q = q.limit(page.limit);
+  const rows = await q.orderBy('at').orderBy('id').execute();
   return rows.map((r) => ({
+    id: r.id,
     userId: r.user_id,
     action: r.action,
     contentHash: r.content_hash,

@@ -27,6 +27,17 @@ const idParams = z.object({ id: z.uuid() });
 const slugSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,127}$/, 'lower-case letters, digits and dashes');
 const fieldsSchema = z.record(z.string(), z.unknown());
 const cursorSchema = z.object({ updatedAt: z.string(), id: z.string() });
+/** `?after=<nextCursor>&limit=` of versions and history (`cursor` is accepted too, as on every other list). */
+const afterPageQuery = z.object({
+  after: z.string().max(512).optional().describe('nextCursor of the previous page'),
+  cursor: z.string().max(512).optional().describe('Same as after'),
+  limit: z.coerce.number().int().min(1).max(200).default(50).describe('Page size (1–200, default 50)'),
+});
+const versionCursorSchema = z.object({ v: z.number().int().min(1) });
+const historyCursorSchema = z.object({
+  t: z.object({ at: z.iso.datetime(), v: z.number().int(), id: z.uuid() }).nullable(),
+  a: z.object({ at: z.iso.datetime(), id: z.uuid() }).nullable(),
+});
 const editResultSchema = detailSchema.extend({
   returnedToReview: z
     .object({ from: z.string(), to: z.string(), reason: z.string() })
@@ -168,15 +179,26 @@ export function registerContentRoutes(app: HttpApp, content: ContentService): vo
       config: { action: 'content.read' },
       schema: {
         tags: TAGS,
-        summary: 'Every version of a content item, newest first',
+        summary: 'Versions of a content item, newest first, a page at a time (?after=<nextCursor>&limit=)',
         params: idParams,
+        querystring: afterPageQuery,
         response: { 200: page(versionSchema) },
       },
     },
-    async (request) => ({
-      items: (await content.listVersions(request.actor, request.params.id)).map(toVersionBody),
-      nextCursor: null,
-    }),
+    async (request) => {
+      const { after, cursor, limit } = request.query;
+      const from = decodeCursor(after ?? cursor, versionCursorSchema);
+      const versions = await content.listVersions(request.actor, request.params.id, {
+        beforeVersion: from?.v,
+        limit: limit + 1,
+      });
+      const shown = versions.slice(0, limit);
+      const last = shown.at(-1);
+      return {
+        items: shown.map(toVersionBody),
+        nextCursor: versions.length > limit && last ? encodeCursor({ v: last.version }) : null,
+      };
+    },
   );
 
   app.get(
@@ -304,7 +326,11 @@ export function registerContentRoutes(app: HttpApp, content: ContentService): vo
       schema: {
         tags: TAGS,
         summary: 'State changes (with actor, reason, version, content hash) and approvals, oldest first',
+        description:
+          'Paged with ?after=<nextCursor>&limit=: each page has up to `limit` transitions and up to `limit` ' +
+          'approvals, each list continuing where the previous page left it; append them until nextCursor is null.',
         params: idParams,
+        querystring: afterPageQuery,
         response: {
           200: z.object({
             transitions: z.array(
@@ -329,18 +355,44 @@ export function registerContentRoutes(app: HttpApp, content: ContentService): vo
                 at: z.string(),
               }),
             ),
+            nextCursor: z.string().nullable(),
           }),
         },
       },
     },
     async (request) => {
-      const h = await content.history(request.actor, request.params.id);
+      const { after, cursor, limit } = request.query;
+      const from = decodeCursor(after ?? cursor, historyCursorSchema);
+      const h = await content.history(request.actor, request.params.id, {
+        after: from && {
+          transition: from.t && { at: new Date(from.t.at), version: from.t.v, id: from.t.id },
+          approval: from.a && { at: new Date(from.a.at), id: from.a.id },
+        },
+        limit,
+      });
+      const next = h.next;
       return {
         transitions: h.transitions.map(({ id: _id, contentId: _c, at, ...t }) => ({
           ...t,
           at: at.toISOString(),
         })),
-        approvals: h.approvals.map((a) => ({ ...a, at: a.at.toISOString() })),
+        approvals: h.approvals.map(({ userId, action, contentHash, round, at }) => ({
+          userId,
+          action,
+          contentHash,
+          round,
+          at: at.toISOString(),
+        })),
+        nextCursor: next
+          ? encodeCursor({
+              t: next.transition && {
+                at: next.transition.at.toISOString(),
+                v: next.transition.version,
+                id: next.transition.id,
+              },
+              a: next.approval && { at: next.approval.at.toISOString(), id: next.approval.id },
+            })
+          : null,
       };
     },
   );

@@ -25,6 +25,7 @@ import {
   insertVersion,
   listApprovals,
   listLinks,
+  listTransitions,
   listVersions,
   replaceLinks,
   setFirstVersion,
@@ -33,6 +34,9 @@ import {
   type ContentLink,
   type ContentVersion,
   type ItemPatch,
+  type StoredApproval,
+  type TransitionRecord,
+  type VersionPage,
 } from './content.repo.js';
 import type { VersionBodyFormat } from './content.tables.js';
 import { enqueueSchedules } from './content.schedule.js';
@@ -356,15 +360,76 @@ export async function restoreVersion(
   });
 }
 
+/** Newest first: every version, or one page of them (`beforeVersion` is the keyset cursor). */
 export async function listContentVersions(
   ctx: ContentContext,
   actor: Actor,
   id: string,
+  page?: VersionPage,
 ): Promise<ContentVersion[]> {
   authorize(actor, 'content.read');
   const item = await findItem(ctx.db.kysely, actor.workspaceId, id);
   if (!item) throw new NotFoundError('Content', id);
-  return listVersions(ctx.db.kysely, id);
+  return listVersions(ctx.db.kysely, id, page);
+}
+
+/** Where a history page ended in each of its two lists (null: nothing of that list returned yet). */
+export interface HistoryCursor {
+  transition: { at: Date; version: number; id: string } | null;
+  approval: { at: Date; id: string } | null;
+}
+
+export interface HistoryPageQuery {
+  after?: HistoryCursor | undefined;
+  /** Per list: up to `limit` transitions and up to `limit` approvals. */
+  limit: number;
+}
+
+export interface ContentHistoryPage {
+  transitions: TransitionRecord[];
+  approvals: StoredApproval[];
+  /** Where the next page starts; null when both lists are exhausted (always null without a page query). */
+  next: HistoryCursor | null;
+}
+
+/**
+ * State changes and approvals, oldest first: all of them, or one page. A page advances both lists independently
+ * (keyset on (at, version, id) and (at, id)), so a client appends each list and stops when `next` is null.
+ */
+export async function listContentHistory(
+  ctx: ContentContext,
+  actor: Actor,
+  id: string,
+  page?: HistoryPageQuery,
+): Promise<ContentHistoryPage> {
+  authorize(actor, 'content.read');
+  const db = ctx.db.kysely;
+  if (!(await findItem(db, actor.workspaceId, id))) throw new NotFoundError('Content', id);
+  if (!page) {
+    const [transitions, approvals] = await Promise.all([listTransitions(db, id), listApprovals(db, id)]);
+    return { transitions, approvals, next: null };
+  }
+  const { after, limit } = page;
+  // One extra row per list tells whether another page exists.
+  const [t, a] = await Promise.all([
+    listTransitions(db, id, { after: after?.transition ?? undefined, limit: limit + 1 }),
+    listApprovals(db, id, undefined, { after: after?.approval ?? undefined, limit: limit + 1 }),
+  ]);
+  const transitions = t.slice(0, limit);
+  const approvals = a.slice(0, limit);
+  if (t.length <= limit && a.length <= limit) return { transitions, approvals, next: null };
+  const lastT = transitions.at(-1);
+  const lastA = approvals.at(-1);
+  return {
+    transitions,
+    approvals,
+    next: {
+      transition: lastT
+        ? { at: lastT.at, version: lastT.version, id: lastT.id }
+        : (after?.transition ?? null),
+      approval: lastA ? { at: lastA.at, id: lastA.id } : (after?.approval ?? null),
+    },
+  };
 }
 
 export async function getVersion(

@@ -33,6 +33,7 @@ import {
   editContent,
   getContent,
   getVersion,
+  listContentHistory,
   listContentVersions,
   migrateContentDefinition,
   restoreVersion,
@@ -40,6 +41,8 @@ import {
   type CreateContentInput,
   type EditContentInput,
   type EditResult,
+  type HistoryCursor,
+  type HistoryPageQuery,
 } from './content.service.js';
 import {
   batchTransition,
@@ -53,17 +56,16 @@ import {
 } from './content-transitions.service.js';
 import { applyWorkflow, checkWorkflow, listWorkflows, showWorkflow } from './content-workflow.service.js';
 import { registerWorkflowRoutes } from './content-workflow.routes.js';
+import { describeContentActions, type ContentActions } from './content-actions.service.js';
+import { registerContentActionRoutes } from './content-actions.routes.js';
 import { authorize } from '../../platform/auth/index.js';
-import { NotFoundError } from '../../platform/errors/index.js';
 import {
-  findItem,
-  listApprovals,
   listItems,
-  listTransitions,
   type ApprovalRecord,
   type ContentItem,
   type ContentVersion,
   type TransitionRecord,
+  type VersionPage,
 } from './content.repo.js';
 import type { DefinitionValidation } from './workflow/index.js';
 
@@ -74,7 +76,15 @@ export type {
   TransitionRecord,
   ApprovalRecord,
 } from './content.repo.js';
-export type { ContentDetail, CreateContentInput, EditContentInput, EditResult } from './content.service.js';
+export type {
+  ContentDetail,
+  CreateContentInput,
+  EditContentInput,
+  EditResult,
+  HistoryCursor,
+  HistoryPageQuery,
+} from './content.service.js';
+export type { VersionPage } from './content.repo.js';
 export type {
   BatchInput,
   BatchItemResult,
@@ -82,6 +92,7 @@ export type {
   TransitionInput,
 } from './content-transitions.service.js';
 export type { StoredDefinition } from './content.definitions.js';
+export type { ContentActionOption, ContentActions } from './content-actions.service.js';
 export type { VersionDiff } from './content.diff.js';
 export type { ContentTables, ContentLinkKind } from './content.tables.js';
 export { CONTENT_LINK_KINDS } from './content.tables.js';
@@ -90,6 +101,8 @@ export { computeContentHash } from './content.diff.js';
 export interface ContentHistory {
   transitions: TransitionRecord[];
   approvals: ApprovalRecord[];
+  /** Where the next page starts; null on the last page and whenever no page was asked for. */
+  next: HistoryCursor | null;
 }
 
 export interface ListContentQuery {
@@ -106,7 +119,8 @@ export interface ContentService {
   get(actor: Actor, id: string): Promise<ContentDetail>;
   create(actor: Actor, input: CreateContentInput): Promise<ContentDetail>;
   edit(actor: Actor, id: string, input: EditContentInput): Promise<EditResult>;
-  listVersions(actor: Actor, id: string): Promise<ContentVersion[]>;
+  /** Newest first; all of them without `page`. */
+  listVersions(actor: Actor, id: string, page?: VersionPage): Promise<ContentVersion[]>;
   getVersion(actor: Actor, id: string, version: number): Promise<ContentVersion>;
   restoreVersion(
     actor: Actor,
@@ -121,7 +135,10 @@ export interface ContentService {
   transition(actor: Actor, id: string, input: TransitionInput): Promise<Extract<ApplyResult, { ok: true }>>;
   rollback(actor: Actor, id: string, input: RollbackInput): Promise<ContentItem>;
   batchTransition(actor: Actor, input: BatchInput): Promise<BatchItemResult[]>;
-  history(actor: Actor, id: string): Promise<ContentHistory>;
+  /** Oldest first; everything without `page`, else up to `page.limit` of each list. */
+  history(actor: Actor, id: string, page?: HistoryPageQuery): Promise<ContentHistory>;
+  /** Workflow actions leaving the current state, judged for `actor` with the transition's guards; read-only. */
+  actions(actor: Actor, id: string): Promise<ContentActions>;
   migrateWorkflow(
     actor: Actor,
     id: string,
@@ -155,7 +172,7 @@ export function createContentModule(deps: ModuleDeps): ContentModule {
     get: (actor, id) => getContent(ctx, actor, id),
     create: (actor, input) => createContent(ctx, actor, input),
     edit: (actor, id, input) => editContent(ctx, actor, id, input),
-    listVersions: (actor, id) => listContentVersions(ctx, actor, id),
+    listVersions: (actor, id, page) => listContentVersions(ctx, actor, id, page),
     getVersion: (actor, id, version) => getVersion(ctx, actor, id, version),
     restoreVersion: (actor, id, input) => restoreVersion(ctx, actor, id, input),
     diff: (actor, id, from, to) => diffContentVersions(ctx, actor, id, from, to),
@@ -163,12 +180,8 @@ export function createContentModule(deps: ModuleDeps): ContentModule {
     transition: (actor, id, input) => transitionContent(ctx, actor, id, input),
     rollback: (actor, id, input) => rollbackContent(ctx, actor, id, input),
     batchTransition: (actor, input) => batchTransition(ctx, actor, input),
-    history: async (actor, id) => {
-      authorize(actor, 'content.read');
-      if (!(await findItem(db, actor.workspaceId, id))) throw new NotFoundError('Content', id);
-      const [transitions, approvals] = await Promise.all([listTransitions(db, id), listApprovals(db, id)]);
-      return { transitions, approvals };
-    },
+    history: (actor, id, page) => listContentHistory(ctx, actor, id, page),
+    actions: (actor, id) => describeContentActions(ctx, actor, id),
     migrateWorkflow: (actor, id, input) => migrateContentDefinition(ctx, actor, id, input),
     listWorkflows: (actor) => listWorkflows(ctx, actor),
     showWorkflow: (actor, key, version) => showWorkflow(ctx, actor, key, version),
@@ -183,6 +196,7 @@ export function createContentModule(deps: ModuleDeps): ContentModule {
     registerRoutes(app) {
       registerContentRoutes(app, content);
       registerWorkflowRoutes(app, content);
+      registerContentActionRoutes(app, content);
     },
   };
 }

@@ -19,6 +19,7 @@ import { EventBus } from './event-bus.js';
 import { appendEvent, type AppendEventInput, type DomainEvent } from './events.repo.js';
 import { createEventMetrics } from './events.metrics.js';
 import { registerEventRoutes } from './events.routes.js';
+import { registerConsumerRoutes } from './consumers.routes.js';
 import { ConsumerRunner, EventConsumerRegistry } from './consumers/index.js';
 
 export { EventBus, type EventListener, type EventBusOptions } from './event-bus.js';
@@ -105,7 +106,7 @@ export function createEvents(deps: EventsDeps): Events {
     bus,
     consumers,
     runner,
-    registerRoutes: (app) =>
+    registerRoutes: (app) => {
       registerEventRoutes(app, {
         db: deps.db,
         bus,
@@ -113,7 +114,9 @@ export function createEvents(deps: EventsDeps): Events {
         logger: deps.logger,
         append,
         ...(deps.heartbeatMs !== undefined ? { heartbeatMs: deps.heartbeatMs } : {}),
-      }),
+      });
+      registerConsumerRoutes(app, { db: deps.db, registry: consumers });
+    },
     start: async (opts) => {
       await bus.start();
       if (opts?.consumers) runner.start();

@@ -103,3 +103,56 @@ export async function listBehindCursors(
     WHERE COALESCE(c.last_seq, 0) < w.last`.execute(executor);
   return res.rows.map((r) => ({ consumer: r.consumer, workspaceId: r.workspace_id }));
 }
+
+/** One consumer's position in one workspace, and whether this process knows the consumer. */
+export interface ConsumerLagRow extends CursorRow {
+  /** False for a cursor left by a consumer this build no longer registers (renamed or removed). */
+  registered: boolean;
+}
+
+/**
+ * Per (consumer, workspace): every registered consumer in every workspace (or only `workspaceId`), at 0 where it
+ * has never run, plus cursors of consumers not registered any more where they exist. Workspaces without events
+ * have head 0. One query, ordered by consumer then workspace.
+ */
+export async function listConsumerLagRows(
+  executor: Executor,
+  opts: { consumers: readonly string[]; workspaceId?: string | undefined },
+): Promise<ConsumerLagRow[]> {
+  const ws = opts.workspaceId ?? null;
+  const res = await sql<{
+    consumer: string;
+    registered: boolean;
+    workspace_id: string;
+    head: string | null;
+    last_seq: string | null;
+    updated_at: Date | string | null;
+    last_error: string | null;
+  }>`
+    WITH registered AS (SELECT unnest(${[...opts.consumers]}::text[]) AS name),
+    names AS (
+      SELECT name, true AS registered FROM registered
+      UNION
+      SELECT DISTINCT consumer, false FROM event_consumer_cursors
+      WHERE consumer NOT IN (SELECT name FROM registered)
+        AND (${ws}::uuid IS NULL OR workspace_id = ${ws}::uuid)
+    )
+    SELECT n.name AS consumer, n.registered, w.id AS workspace_id, s.last AS head,
+      c.last_seq, c.updated_at, c.last_error
+    FROM names n
+    CROSS JOIN workspaces w
+    LEFT JOIN workspace_event_seq s ON s.workspace_id = w.id
+    LEFT JOIN event_consumer_cursors c ON c.consumer = n.name AND c.workspace_id = w.id
+    WHERE (${ws}::uuid IS NULL OR w.id = ${ws}::uuid)
+      AND (n.registered OR c.consumer IS NOT NULL)
+    ORDER BY n.name, w.id`.execute(executor);
+  return res.rows.map((r) => ({
+    consumer: r.consumer,
+    registered: r.registered,
+    workspaceId: r.workspace_id,
+    head: Number(r.head ?? 0),
+    lastSeq: Number(r.last_seq ?? 0),
+    updatedAt: r.updated_at === null ? null : new Date(r.updated_at),
+    lastError: r.last_error,
+  }));
+}

@@ -15,4 +15,6 @@ export {
 } from './event-consumer.js';
 export { ConsumerRunner, type ConsumerRunnerOptions } from './consumer-runner.js';
 export { listConsumerLag, listBehindCursors, type CursorRow } from './consumer-cursor.repo.js';
+export { listConsumerLagRows, type ConsumerLagRow } from './consumer-cursor.repo.js';
+export { listConsumerLagReport, listWorkspaceConsumerLag, type ConsumerLag } from './consumer-lag.js';
 export type { EventConsumerTables } from './consumers.tables.js';
