@@ -28,4 +28,8 @@ export interface SwitchboardModule {
   readonly jobs?: JobCatalog;
   readonly cron?: readonly CronEntry[];
   registerRoutes?(app: HttpApp): void;
+  /** Runs at start-up after first-run setup, before workers start (e.g. env-configured connections). */
+  start?(): Promise<void>;
+  /** Runs at shutdown after workers stopped (e.g. in-process sandboxes). */
+  stop?(): Promise<void>;
 }
