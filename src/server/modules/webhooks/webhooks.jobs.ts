@@ -1,0 +1,63 @@
+/**
+ * The webhooks module's jobs.
+ *
+ * - `webhooks.deliver { messageId }`: one outbound message to one subscription. Enqueued in the transaction that
+ *   creates the message (the events consumer, a ping, a replay), deduplicated per message generation, in the
+ *   subscription's lane when it delivers in order. Each run is one HTTP attempt; the retry delay comes from the
+ *   webhook schedule (or the receiver's Retry-After) through `RetryAfterError`, and the handler itself marks the
+ *   message dead after the last attempt, so the job never dies with the message still pending.
+ * - `webhooks.process_inbound { inboundId }`: parses one verified inbound request into canonical events. Enqueued in
+ *   the ingest transaction; a payload that cannot be parsed is marked failed (the inbound dead letters) rather
+ *   than retried, because a retry would fail the same way until the parser is fixed.
+ */
+import { z } from 'zod';
+import { defineJobs, type JobContext } from '../../platform/queue/index.js';
+
+export const deliverPayload = z
+  .object({ workspaceId: z.uuid(), messageId: z.string().min(1).max(100) })
+  .strict();
+export type DeliverPayload = z.output<typeof deliverPayload>;
+
+export const processInboundPayload = z.object({ workspaceId: z.uuid(), inboundId: z.uuid() }).strict();
+export type ProcessInboundPayload = z.output<typeof processInboundPayload>;
+
+export type WebhookJobSchemas = {
+  'webhooks.deliver': typeof deliverPayload;
+  'webhooks.process_inbound': typeof processInboundPayload;
+};
+
+export const DELIVER_JOB = 'webhooks.deliver';
+export const PROCESS_INBOUND_JOB = 'webhooks.process_inbound';
+
+/** Lane of a subscription that delivers in order. */
+export const subscriptionLane = (subscriptionId: string) => `webhooks.subscription:${subscriptionId}`;
+
+/** One job per message generation: a replay bumps the generation and gets a fresh job. */
+export const deliverDedupeKey = (messageId: string, generation: number) =>
+  `${DELIVER_JOB}:${messageId}:${generation}`;
+
+export function defineWebhookJobs(
+  handlers: {
+    deliver: (payload: DeliverPayload, ctx: JobContext) => Promise<void>;
+    processInbound: (payload: ProcessInboundPayload, ctx: JobContext) => Promise<void>;
+  },
+  opts: { maxDeliveryAttempts: number; deliveryTimeoutMs: number },
+) {
+  return defineJobs<WebhookJobSchemas>({
+    'webhooks.deliver': {
+      payload: deliverPayload,
+      handler: handlers.deliver,
+      // The attempt is bounded by the delivery timeout; the lease only has to outlive it.
+      leaseMs: opts.deliveryTimeoutMs + 60_000,
+      // Delays come from the webhook schedule via RetryAfterError; these only bound a crash loop.
+      retry: { maxAttempts: opts.maxDeliveryAttempts, baseMs: 5_000, maxMs: 10 * 3_600_000 },
+    },
+    'webhooks.process_inbound': {
+      payload: processInboundPayload,
+      handler: handlers.processInbound,
+      leaseMs: 60_000,
+      retry: { maxAttempts: 10, baseMs: 1_000, maxMs: 10 * 60_000 },
+      priority: 1,
+    },
+  });
+}

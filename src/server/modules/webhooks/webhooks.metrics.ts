@@ -1,0 +1,57 @@
+/**
+ * Webhook metrics: deliveries by outcome, attempt latency, inbound verified / rejected / duplicate counts.
+ * Registered once per registry (several test apps may share none; each builds its own registry).
+ */
+import { Counter, Histogram, type Registry } from 'prom-client';
+
+export interface WebhookMetrics {
+  /** One per delivery attempt: outcome succeeded | failed | refused | timeout | gone. */
+  attempt(outcome: string, seconds: number): void;
+  /** Messages finished: succeeded | dead. */
+  finished(status: 'succeeded' | 'dead'): void;
+  inbound(result: 'verified' | 'rejected' | 'duplicate' | 'too_large', vendor: string): void;
+  processed(result: 'processed' | 'failed', vendor: string): void;
+}
+
+export function createWebhookMetrics(registry: Registry): WebhookMetrics {
+  const attempts = new Counter({
+    name: 'switchboard_webhook_deliveries_total',
+    help: 'Outbound webhook delivery attempts by outcome',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: 'switchboard_webhook_attempt_seconds',
+    help: 'Outbound webhook attempt duration (request sent to response read)',
+    labelNames: ['outcome'],
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const messages = new Counter({
+    name: 'switchboard_webhook_messages_finished_total',
+    help: 'Outbound webhook messages that reached a final status',
+    labelNames: ['status'],
+    registers: [registry],
+  });
+  const inbound = new Counter({
+    name: 'switchboard_webhook_inbound_total',
+    help: 'Inbound webhook requests: verified (stored), rejected (401), duplicate (webhook id seen), too_large (413)',
+    labelNames: ['result', 'vendor'],
+    registers: [registry],
+  });
+  const processed = new Counter({
+    name: 'switchboard_webhook_inbound_processed_total',
+    help: 'Inbound webhooks parsed into canonical events (processed) or sent to the inbound dead letters (failed)',
+    labelNames: ['result', 'vendor'],
+    registers: [registry],
+  });
+  return {
+    attempt: (outcome, seconds) => {
+      attempts.inc({ outcome });
+      latency.observe({ outcome }, seconds);
+    },
+    finished: (status) => messages.inc({ status }),
+    inbound: (result, vendor) => inbound.inc({ result, vendor }),
+    processed: (result, vendor) => processed.inc({ result, vendor }),
+  };
+}
