@@ -84,6 +84,12 @@ export const webBench: Bench = {
               ready: '[data-testid=board]',
               signedIn: true,
             },
+            {
+              page: 'deliveries ledger (signed in)',
+              path: '/deliveries',
+              ready: '[data-testid=delivery-row], .state-empty',
+              signedIn: true,
+            },
           ];
           for (const s of scenarios) {
             const times: number[] = [];

@@ -8,3 +8,6 @@
 export * from './errors.contract.js';
 export * from './identity.contract.js';
 export * from './content.contract.js';
+export * from './connections.contract.js';
+export * from './deliveries.contract.js';
+export * from './webhooks.contract.js';

@@ -7,7 +7,8 @@ import { createRoot } from 'react-dom/client';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { RouterProvider } from 'react-router';
 import { isApiError } from './app/api-client.js';
-import { createAppRouter } from './app/router.js';
+import { createAppRouter, preloadScreen } from './app/router.js';
+import { ME_QUERY } from './app/session.js';
 import { ToastProvider } from './app/toasts.js';
 import './styles.css';
 
@@ -21,6 +22,14 @@ const queryClient = new QueryClient({
     },
   },
 });
+
+// First load: ask who is signed in and fetch the landing screen's chunk at once, in parallel, instead of one after
+// the other behind the sign-in gate (the public review page needs neither session nor shell).
+const path = window.location.pathname;
+if (!path.startsWith('/review/')) {
+  if (path !== '/login') void queryClient.prefetchQuery({ ...ME_QUERY });
+  preloadScreen(path);
+}
 
 const router = createAppRouter();
 

@@ -31,7 +31,8 @@ const INVALIDATIONS: ReadonlyArray<readonly [prefix: string, targets: (e: Stream
   ['token.', () => [keys.tokens]],
   ['user.', () => [keys.users]],
   ['connection.', () => [keys.connections]],
-  ['delivery.', () => [keys.deliveries, keys.contentAll]],
+  // An attempt also changes its connection's health (last success or error, breaker, budget).
+  ['delivery.', () => [keys.deliveries, keys.contentAll, keys.connections]],
   ['webhook.', () => [keys.webhooks]],
 ];
 

@@ -8,20 +8,63 @@ import { AppLayout } from './layout.js';
 import { SessionProvider, useMeQuery } from './session.js';
 import { ErrorMessage, Loading } from './ui.js';
 
-const LoginPage = lazy(() => import('../features/auth/login.page.js'));
-const ChangePasswordPage = lazy(() => import('../features/auth/change-password.page.js'));
-const HomePage = lazy(() => import('../features/home/home.page.js'));
-const BoardPage = lazy(() => import('../features/content/board.page.js'));
-const NewContentPage = lazy(() => import('../features/content/new-content.page.js'));
-const EditorPage = lazy(() => import('../features/content/editor.page.js'));
-const ReviewLinkPage = lazy(() => import('../features/reviews/review-link.page.js'));
-const CatalogPage = lazy(() => import('../features/catalog/catalog.page.js'));
-const AuditPage = lazy(() => import('../features/audit/audit.page.js'));
-const NotificationsPage = lazy(() => import('../features/notifications/notifications.page.js'));
-const SettingsPage = lazy(() => import('../features/settings/settings.page.js'));
-const ConnectionsPage = lazy(() => import('../features/connections/connections.page.js'));
-const DeliveriesPage = lazy(() => import('../features/deliveries/deliveries.page.js'));
-const WebhooksPage = lazy(() => import('../features/webhooks/webhooks.page.js'));
+/** Each screen's chunk loader: `lazy` renders it, `preloadScreen` starts it early. */
+const screens = {
+  login: () => import('../features/auth/login.page.js'),
+  changePassword: () => import('../features/auth/change-password.page.js'),
+  home: () => import('../features/home/home.page.js'),
+  board: () => import('../features/content/board.page.js'),
+  newContent: () => import('../features/content/new-content.page.js'),
+  editor: () => import('../features/content/editor.page.js'),
+  reviewLink: () => import('../features/reviews/review-link.page.js'),
+  catalog: () => import('../features/catalog/catalog.page.js'),
+  audit: () => import('../features/audit/audit.page.js'),
+  notifications: () => import('../features/notifications/notifications.page.js'),
+  settings: () => import('../features/settings/settings.page.js'),
+  connections: () => import('../features/connections/connections.page.js'),
+  deliveries: () => import('../features/deliveries/deliveries.page.js'),
+  webhooks: () => import('../features/webhooks/webhooks.page.js'),
+} as const;
+
+const LoginPage = lazy(screens.login);
+const ChangePasswordPage = lazy(screens.changePassword);
+const HomePage = lazy(screens.home);
+const BoardPage = lazy(screens.board);
+const NewContentPage = lazy(screens.newContent);
+const EditorPage = lazy(screens.editor);
+const ReviewLinkPage = lazy(screens.reviewLink);
+const CatalogPage = lazy(screens.catalog);
+const AuditPage = lazy(screens.audit);
+const NotificationsPage = lazy(screens.notifications);
+const SettingsPage = lazy(screens.settings);
+const ConnectionsPage = lazy(screens.connections);
+const DeliveriesPage = lazy(screens.deliveries);
+const WebhooksPage = lazy(screens.webhooks);
+
+/** Which screen a first load lands on (the top-level segment decides), or null for none worth preloading. */
+export function screenFor(pathname: string): keyof typeof screens | null {
+  const [first = '', second] = pathname.split('/').filter(Boolean);
+  if (first === '') return 'home';
+  if (first === 'content') return second === undefined ? 'board' : second === 'new' ? 'newContent' : 'editor';
+  if (first === 'review') return 'reviewLink';
+  const direct: Record<string, keyof typeof screens> = {
+    login: 'login',
+    catalog: 'catalog',
+    audit: 'audit',
+    notifications: 'notifications',
+    settings: 'settings',
+    connections: 'connections',
+    deliveries: 'deliveries',
+    webhooks: 'webhooks',
+  };
+  return direct[first] ?? null;
+}
+
+/** Starts loading the chunk of the screen at `pathname` (in parallel with the session check). */
+export function preloadScreen(pathname: string): void {
+  const screen = screenFor(pathname);
+  if (screen) void screens[screen]().catch(() => undefined);
+}
 
 function Page({ children }: { children: ReactNode }) {
   return <Suspense fallback={<Loading />}>{children}</Suspense>;

@@ -31,30 +31,33 @@ export async function login(email: string, password: string): Promise<LoginResul
   return result;
 }
 
+/**
+ * The signed-in user, or null when signed out. A stored workspace we are no longer a member of falls back to the
+ * default one. `main.tsx` starts this before the first render, in parallel with the shell's scripts.
+ */
+export async function loadMe(): Promise<Me | null> {
+  try {
+    return await fetchMe();
+  } catch (e) {
+    if (isApiError(e) && e.status === 401) return null;
+    if (isApiError(e) && e.code === 'FORBIDDEN') {
+      selectWorkspace(null);
+      return fetchMe();
+    }
+    throw e;
+  }
+}
+
+/** Options of the `/auth/me` query, shared by the early prefetch and `useMeQuery`. */
+export const ME_QUERY = { queryKey: keys.me, queryFn: loadMe, retry: false, staleTime: 60_000 } as const;
+
 export function useMeQuery() {
   const client = useQueryClient();
   useEffect(() => {
     onUnauthenticated(() => client.setQueryData(keys.me, null));
     return () => onUnauthenticated(null);
   }, [client]);
-  return useQuery<Me | null>({
-    queryKey: keys.me,
-    queryFn: async () => {
-      try {
-        return await fetchMe();
-      } catch (e) {
-        if (isApiError(e) && e.status === 401) return null;
-        // A stored workspace we are no longer a member of: fall back to the default one.
-        if (isApiError(e) && e.code === 'FORBIDDEN') {
-          selectWorkspace(null);
-          return fetchMe();
-        }
-        throw e;
-      }
-    },
-    retry: false,
-    staleTime: 60_000,
-  });
+  return useQuery<Me | null>({ ...ME_QUERY });
 }
 
 export function SessionProvider({ me, children }: { me: Me; children: ReactNode }) {

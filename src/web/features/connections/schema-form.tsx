@@ -1,51 +1,20 @@
 /**
- * A form generated from a connector's JSON Schema (draft 2020-12 subset: object of string / number / integer /
- * boolean properties, enums, `required`, `title`, `description`, `default`, `format: uri`). Secret fields render as
- * password inputs. Unknown shapes fall back to a text input, so a new connector never breaks the screen.
+ * A form generated from a connector's JSON Schema: string / number / integer / boolean / enum inputs with `pattern`,
+ * `minLength`, `minimum` / `exclusiveMinimum` / `maximum` and `required`; maps (`additionalProperties`) and arrays
+ * are edited as JSON. Secret fields render as password inputs. Unknown shapes fall back to a text input, so a new
+ * connector never breaks the screen. Values live in `schema-values.ts`.
  */
 import type { ReactNode } from 'react';
 import { Field } from '../../app/ui.js';
+import { isJsonType, labelOf, typeOf, type FormValues, type JsonObjectSchema } from './schema-values.js';
 
-export interface JsonSchemaProperty {
-  type?: string | string[];
-  title?: string;
-  description?: string;
-  enum?: unknown[];
-  default?: unknown;
-  format?: string;
-  minimum?: number;
-  maximum?: number;
-  writeOnly?: boolean;
-}
-export interface JsonObjectSchema {
-  properties?: Record<string, JsonSchemaProperty>;
-  required?: string[];
-}
-
-export type FormValues = Record<string, string | boolean>;
-
-export function initialValues(schema: JsonObjectSchema | undefined): FormValues {
-  const out: FormValues = {};
-  for (const [name, p] of Object.entries(schema?.properties ?? {})) {
-    if (p.type === 'boolean') out[name] = p.default === true;
-    else out[name] = p.default === undefined ? '' : String(p.default);
-  }
-  return out;
-}
-
-/** Form strings → typed values; empty optional fields are left out. */
-export function toPayload(schema: JsonObjectSchema | undefined, values: FormValues): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [name, p] of Object.entries(schema?.properties ?? {})) {
-    const v = values[name];
-    if (v === undefined || v === '') continue;
-    const type = Array.isArray(p.type) ? p.type.find((t) => t !== 'null') : p.type;
-    if (type === 'boolean') out[name] = v === true;
-    else if (type === 'number' || type === 'integer') out[name] = Number(v);
-    else out[name] = v;
-  }
-  return out;
-}
+export {
+  asObjectSchema,
+  initialValues,
+  toPayload,
+  type FormValues,
+  type JsonObjectSchema,
+} from './schema-values.js';
 
 export function SchemaFields({
   schema,
@@ -62,23 +31,26 @@ export function SchemaFields({
   if (entries.length === 0) return null;
   const required = new Set(schema?.required ?? []);
   return entries.map(([name, p]) => {
-    const label = `${p.title ?? name}${required.has(name) ? '' : ' (optional)'}`;
-    const type = Array.isArray(p.type) ? p.type.find((t) => t !== 'null') : p.type;
+    const isRequired = required.has(name);
+    const label = `${labelOf(name, p)}${isRequired ? '' : ' (optional)'}`;
+    const t = typeOf(p);
     const set = (v: string | boolean) => onChange({ ...values, [name]: v });
-    if (type === 'boolean')
+    if (t === 'boolean')
       return (
-        <label key={name} className="row field">
+        <label key={name} className="row field" title={p.description}>
           <input type="checkbox" checked={values[name] === true} onChange={(e) => set(e.target.checked)} />{' '}
           {label}
         </label>
       );
+    const hint = [p.description, isJsonType(t) ? 'JSON.' : null].filter(Boolean).join(' ');
+    const min = p.minimum ?? (p.exclusiveMinimum !== undefined ? p.exclusiveMinimum + 1 : undefined);
     return (
-      <Field key={name} label={label} {...(p.description ? { hint: p.description } : {})}>
+      <Field key={name} label={label} {...(hint ? { hint } : {})}>
         {(props) =>
           p.enum ? (
             <select
               {...props}
-              required={required.has(name)}
+              required={isRequired}
               value={String(values[name] ?? '')}
               onChange={(e) => set(e.target.value)}
             >
@@ -89,22 +61,34 @@ export function SchemaFields({
                 </option>
               ))}
             </select>
+          ) : isJsonType(t) ? (
+            <textarea
+              {...props}
+              className="mono"
+              rows={2}
+              required={isRequired}
+              value={String(values[name] ?? '')}
+              onChange={(e) => set(e.target.value)}
+            />
           ) : (
             <input
               {...props}
-              required={required.has(name)}
+              required={isRequired}
               type={
                 secret || p.writeOnly
                   ? 'password'
-                  : type === 'number' || type === 'integer'
+                  : t === 'number' || t === 'integer'
                     ? 'number'
                     : p.format === 'uri'
                       ? 'url'
                       : 'text'
               }
               autoComplete={secret ? 'new-password' : 'off'}
-              {...(p.minimum !== undefined ? { min: p.minimum } : {})}
-              {...(p.maximum !== undefined ? { max: p.maximum } : {})}
+              {...(p.pattern && !secret ? { pattern: p.pattern } : {})}
+              {...(p.maxLength !== undefined ? { maxLength: p.maxLength } : {})}
+              {...(min !== undefined && Number.isSafeInteger(min) ? { min } : {})}
+              {...(p.maximum !== undefined && Number.isSafeInteger(p.maximum) ? { max: p.maximum } : {})}
+              {...(t === 'integer' ? { step: 1 } : {})}
               value={String(values[name] ?? '')}
               onChange={(e) => set(e.target.value)}
             />

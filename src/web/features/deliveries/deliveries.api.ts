@@ -1,27 +1,24 @@
 /**
- * Deliveries data access. The deliveries API arrives with the connectors issue; until a server has it, these
- * return `null` (the route answers 404 ROUTE_NOT_FOUND) and the screens say so instead of failing.
+ * Deliveries data access: the ledger (pages by cursor), one delivery with its attempts, the per-destination results
+ * and destinations of a content item, and the ledger's decisions (replay, bulk replay, resolve). Query keys sit under
+ * `['deliveries', …]` and `['content', id, …]`, so `delivery.*` events from the stream refresh every open view.
  */
-import { useQuery } from '@tanstack/react-query';
-import type { Page } from '../../../contracts/index.js';
+import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
+import type {
+  BulkReplayResult,
+  ContentDeliveries,
+  Delivery,
+  DeliveryDetail,
+  Destination,
+  Page,
+  ResolveOutcome,
+} from '../../../contracts/index.js';
 import { api, isApiError } from '../../app/api-client.js';
 import { keys } from '../../app/query-keys.js';
 
-export interface Delivery {
-  id: string;
-  status: string;
-  connectionId?: string;
-  contentId?: string | null;
-  action?: string;
-  attempts?: number;
-  externalId?: string | null;
-  externalUrl?: string | null;
-  lastError?: { kind?: string; message?: string } | string | null;
-  createdAt?: string;
-  updatedAt?: string;
-  [key: string]: unknown;
-}
+export type { Delivery };
 
+/** `null` when the server answers 404 ROUTE_NOT_FOUND (an older server without that API). */
 export async function orNullWhenMissing<T>(load: () => Promise<T>): Promise<T | null> {
   try {
     return await load();
@@ -31,11 +28,34 @@ export async function orNullWhenMissing<T>(load: () => Promise<T>): Promise<T | 
   }
 }
 
-export function useDeliveries(filters: Record<string, string>) {
+export interface DeliveryFilters {
+  status?: string;
+  connectionId?: string;
+  contentId?: string;
+}
+
+const PAGE_SIZE = 50;
+
+/** The ledger, newest first, one page of 50 at a time ("Load more" fetches the next). */
+export function useDeliveryLedger(filters: DeliveryFilters) {
+  const clean = Object.fromEntries(Object.entries(filters).filter(([, v]) => v)) as Record<string, string>;
+  return useInfiniteQuery({
+    queryKey: [...keys.deliveries, 'list', clean],
+    initialPageParam: null as string | null,
+    queryFn: ({ pageParam }) =>
+      api.get<Page<Delivery>>('/api/v1/deliveries', {
+        ...clean,
+        limit: PAGE_SIZE,
+        ...(pageParam ? { cursor: pageParam } : {}),
+      }),
+    getNextPageParam: (last) => last.nextCursor,
+  });
+}
+
+export function useDelivery(id: string) {
   return useQuery({
-    queryKey: [...keys.deliveries, 'list', filters],
-    queryFn: () =>
-      orNullWhenMissing(() => api.get<Page<Delivery>>('/api/v1/deliveries', { limit: 200, ...filters })),
+    queryKey: [...keys.deliveries, 'one', id],
+    queryFn: () => api.get<DeliveryDetail>(`/api/v1/deliveries/${id}`),
   });
 }
 
@@ -52,4 +72,67 @@ export function useDeliveryProblems() {
       return [...failed.items, ...unknown.items];
     },
   });
+}
+
+/** Per-destination results of a content item (status, external link) and all its deliveries. */
+export function useContentDeliveries(contentId: string) {
+  return useQuery({
+    queryKey: keys.contentPart(contentId, 'deliveries'),
+    queryFn: () => api.get<ContentDeliveries>(`/api/v1/content/${contentId}/deliveries`),
+  });
+}
+
+export function useDestinations(contentId: string) {
+  return useQuery({
+    queryKey: keys.contentPart(contentId, 'destinations'),
+    queryFn: () => api.get<{ destinations: Destination[] }>(`/api/v1/content/${contentId}/destinations`),
+  });
+}
+
+export function saveDestinations(contentId: string, destinations: Destination[]) {
+  return api.put<{ destinations: Destination[] }>(`/api/v1/content/${contentId}/destinations`, {
+    destinations,
+  });
+}
+
+export function replayDelivery(id: string) {
+  return api.post<Delivery>(`/api/v1/deliveries/${id}/replay`);
+}
+
+export function replayFailed(connectionId: string) {
+  return api.post<BulkReplayResult>('/api/v1/deliveries/replay', { connectionId });
+}
+
+export interface ResolveInput {
+  outcome: ResolveOutcome;
+  note: string;
+  externalId?: string;
+  externalUrl?: string;
+}
+
+export function resolveDelivery(id: string, input: ResolveInput) {
+  return api.post<Delivery>(`/api/v1/deliveries/${id}/resolve`, input);
+}
+
+/** Human names of the ledger's statuses and actions. */
+export const STATUS_LABELS: Record<string, string> = {
+  pending: 'Pending',
+  in_flight: 'Sending',
+  succeeded: 'Succeeded',
+  failed: 'Failed',
+  unknown: 'Unknown outcome',
+  reconciled: 'Reconciled',
+};
+
+export const ACTION_LABELS: Record<string, string> = {
+  publishContent: 'Publish content',
+  unpublishContent: 'Unpublish content',
+  createCampaign: 'Create campaign',
+  uploadAsset: 'Upload asset',
+};
+
+export function statusBadgeClass(status: string | null | undefined): string {
+  if (status === 'succeeded' || status === 'reconciled') return 'badge badge-good';
+  if (status === 'failed' || status === 'unknown') return 'badge badge-bad';
+  return 'badge';
 }

@@ -1,57 +1,25 @@
 /**
- * Webhooks: outbound subscriptions (the signing secret is shown once, at creation), ping, the message log with
- * statuses and errors, and replay of one message or of every dead message of a subscription.
+ * Webhooks: outbound subscriptions (the signing secret is shown once, at creation or rotation), ping, enable/disable,
+ * the message log with every attempt, replay of one message or of every dead message of a subscription, the hosts
+ * allowed on private addresses, and the inbound log. Admins only (the API says so too).
  */
 import { useState, type FormEvent } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import type { Page } from '../../../contracts/index.js';
+import {
+  WEBHOOK_MESSAGE_STATUSES,
+  type Page,
+  type Subscription,
+  type WebhookMessage,
+} from '../../../contracts/index.js';
 import { api } from '../../app/api-client.js';
 import { keys } from '../../app/query-keys.js';
 import { useSession } from '../../app/session.js';
 import { useToast } from '../../app/toasts.js';
 import { ErrorMessage, Field, QueryView, formatDate } from '../../app/ui.js';
-import { orNullWhenMissing } from '../deliveries/deliveries.api.js';
-
-interface Subscription {
-  id: string;
-  url: string;
-  description: string;
-  eventTypes: string[];
-  enabled: boolean;
-  ordering: string;
-  createdAt?: string;
-}
-interface Message {
-  id: string;
-  subscriptionId: string;
-  eventType: string;
-  status: string;
-  attempts: number;
-  lastStatus: number | null;
-  lastError: string | null;
-  createdAt: string;
-}
+import { InboundLog, MessageAttempts, WebhookSettingsForm } from './webhook-panels.js';
 
 export default function WebhooksPage() {
   const session = useSession();
-  const subs = useQuery({
-    queryKey: [...keys.webhooks, 'subscriptions'],
-    queryFn: () =>
-      orNullWhenMissing(() => api.get<Page<Subscription>>('/api/v1/webhooks/subscriptions', { limit: 200 })),
-    enabled: session.atLeast('admin'),
-  });
-  const [status, setStatus] = useState('');
-  const messages = useQuery({
-    queryKey: [...keys.webhooks, 'messages', status],
-    queryFn: () =>
-      orNullWhenMissing(() =>
-        api.get<Page<Message>>('/api/v1/webhooks/messages', { limit: 100, status: status || undefined }),
-      ),
-    enabled: session.atLeast('admin'),
-  });
-  const client = useQueryClient();
-  const toast = useToast();
-
   if (!session.atLeast('admin'))
     return (
       <section>
@@ -59,47 +27,82 @@ export default function WebhooksPage() {
         <p className="state state-empty">Only admins and owners manage webhooks.</p>
       </section>
     );
+  return <Webhooks />;
+}
 
-  const act = async (label: string, run: () => Promise<unknown>) => {
+function useAct() {
+  const client = useQueryClient();
+  const toast = useToast();
+  return async (label: string, run: () => Promise<unknown>): Promise<boolean> => {
     try {
       await run();
       toast.success(label);
       await client.invalidateQueries({ queryKey: keys.webhooks });
+      return true;
     } catch (e) {
       toast.error(e, `${label} failed`);
+      return false;
     }
   };
+}
+
+function Webhooks() {
+  const subs = useQuery({
+    queryKey: [...keys.webhooks, 'subscriptions'],
+    queryFn: () => api.get<Page<Subscription>>('/api/v1/webhooks/subscriptions', { limit: 200 }),
+  });
+  const [status, setStatus] = useState('');
+  const messages = useQuery({
+    queryKey: [...keys.webhooks, 'messages', status],
+    queryFn: () =>
+      api.get<Page<WebhookMessage>>('/api/v1/webhooks/messages', { limit: 100, status: status || undefined }),
+    // Message attempts are not events: poll while something is still on its way.
+    refetchInterval: (q) => (q.state.data?.items.some((m) => m.status === 'pending') ? 2000 : false),
+  });
+  const [secret, setSecret] = useState<{ url: string; secret: string } | null>(null);
+  const [open, setOpen] = useState<string | null>(null);
+  const act = useAct();
   const urlOf = (id: string) => subs.data?.items.find((s) => s.id === id)?.url ?? id.slice(0, 8);
 
   return (
     <section>
       <h1>Webhooks</h1>
-      <NewSubscription />
+      <NewSubscription onSecret={setSecret} />
+      {secret && (
+        <div className="secret" role="status" data-testid="webhook-secret">
+          Signing secret for {secret.url} (shown once; store it in your receiver):{' '}
+          <code>{secret.secret}</code>{' '}
+          <button type="button" className="secondary small" onClick={() => setSecret(null)}>
+            Done
+          </button>
+        </div>
+      )}
       <h2>Subscriptions</h2>
-      <QueryView
-        query={subs}
-        isEmpty={(d) => d === null || d.items.length === 0}
-        empty={
-          subs.data === null ? 'Webhooks are not available on this server yet.' : 'No subscriptions yet.'
-        }
-      >
+      <QueryView query={subs} isEmpty={(d) => d.items.length === 0} empty="No subscriptions yet.">
         {(d) => (
-          <ul className="list panel">
-            {d!.items.map((s) => (
-              <li key={s.id} className="row spread">
-                <span>
-                  <code>{s.url}</code>{' '}
-                  {s.enabled ? (
-                    <span className="badge badge-good">enabled</span>
-                  ) : (
-                    <span className="badge badge-bad">disabled</span>
-                  )}
-                  <br />
-                  <span className="muted">
-                    {s.eventTypes.length ? s.eventTypes.join(', ') : 'every event'} · {s.ordering}
+          <ul className="list panel" aria-label="Subscriptions">
+            {d.items.map((s) => (
+              <li key={s.id} data-testid="subscription" data-id={s.id}>
+                <div className="row spread">
+                  <span>
+                    <code className="wrap">{s.url}</code>{' '}
+                    {s.enabled ? (
+                      <span className="badge badge-good">enabled</span>
+                    ) : (
+                      <span className="badge badge-bad">disabled</span>
+                    )}
                   </span>
-                </span>
-                <span className="row">
+                </div>
+                <div className="muted">
+                  {s.description && <>{s.description} · </>}
+                  {s.eventTypes.length ? s.eventTypes.join(', ') : 'every event'} · {s.ordering}
+                  {s.disabledReason && <> · disabled: {s.disabledReason}</>}
+                  {s.failingSince && <> · failing since {formatDate(s.failingSince)}</>}
+                  {s.previousSecretValidUntil && (
+                    <> · old secret still signs until {formatDate(s.previousSecretValidUntil)}</>
+                  )}
+                </div>
+                <div className="row">
                   <button
                     type="button"
                     className="secondary small"
@@ -120,19 +123,56 @@ export default function WebhooksPage() {
                   >
                     Replay dead
                   </button>
-                </span>
+                  <button
+                    type="button"
+                    className="secondary small"
+                    onClick={() =>
+                      void act('Secret rotated', async () => {
+                        const r = await api.post<{ secret: string }>(
+                          `/api/v1/webhooks/subscriptions/${s.id}/rotate-secret`,
+                        );
+                        setSecret({ url: s.url, secret: r.secret });
+                      })
+                    }
+                  >
+                    Rotate secret
+                  </button>
+                  <button
+                    type="button"
+                    className="secondary small"
+                    onClick={() =>
+                      void act(s.enabled ? 'Subscription disabled' : 'Subscription enabled', () =>
+                        api.patch(`/api/v1/webhooks/subscriptions/${s.id}`, { enabled: !s.enabled }),
+                      )
+                    }
+                  >
+                    {s.enabled ? 'Disable' : 'Enable'}
+                  </button>
+                  <button
+                    type="button"
+                    className="danger small"
+                    onClick={() => {
+                      if (window.confirm(`Delete the subscription to ${s.url} and its message log?`))
+                        void act('Subscription deleted', () =>
+                          api.delete(`/api/v1/webhooks/subscriptions/${s.id}`),
+                        );
+                    }}
+                  >
+                    Delete
+                  </button>
+                </div>
               </li>
             ))}
           </ul>
         )}
       </QueryView>
       <h2>Message log</h2>
-      <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label="Filters">
-        <Field label="Status">
+      <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label="Message filters">
+        <Field label="Message status">
           {(p) => (
             <select {...p} value={status} onChange={(e) => setStatus(e.target.value)}>
               <option value="">Any</option>
-              {['pending', 'succeeded', 'failed', 'dead'].map((s) => (
+              {WEBHOOK_MESSAGE_STATUSES.map((s) => (
                 <option key={s} value={s}>
                   {s}
                 </option>
@@ -141,10 +181,10 @@ export default function WebhooksPage() {
           )}
         </Field>
       </form>
-      <QueryView query={messages} isEmpty={(d) => d === null || d.items.length === 0} empty="No messages.">
+      <QueryView query={messages} isEmpty={(d) => d.items.length === 0} empty="No messages.">
         {(d) => (
           <div className="table-wrap">
-            <table>
+            <table className="stack">
               <thead>
                 <tr>
                   <th>Event</th>
@@ -159,60 +199,113 @@ export default function WebhooksPage() {
                 </tr>
               </thead>
               <tbody>
-                {d!.items.map((m) => (
-                  <tr key={m.id}>
-                    <td>{m.eventType}</td>
-                    <td>{urlOf(m.subscriptionId)}</td>
-                    <td>{m.status}</td>
-                    <td>{m.attempts}</td>
-                    <td>{m.lastError ?? m.lastStatus ?? ''}</td>
-                    <td>{formatDate(m.createdAt)}</td>
-                    <td>
-                      {m.status !== 'pending' && (
-                        <button
-                          type="button"
-                          className="secondary small"
-                          onClick={() =>
-                            void act('Replay queued', () =>
-                              api.post('/api/v1/webhooks/replay', { messageId: m.id }),
-                            )
-                          }
-                        >
-                          Replay
-                        </button>
-                      )}
-                    </td>
-                  </tr>
+                {d.items.map((m) => (
+                  <MessageRow
+                    key={m.id}
+                    m={m}
+                    url={urlOf(m.subscriptionId)}
+                    open={open === m.id}
+                    onToggle={() => setOpen(open === m.id ? null : m.id)}
+                    onReplay={() =>
+                      void act('Replay queued', () =>
+                        api.post('/api/v1/webhooks/replay', { messageId: m.id }),
+                      )
+                    }
+                  />
                 ))}
               </tbody>
             </table>
           </div>
         )}
       </QueryView>
+      <WebhookSettingsForm />
+      <InboundLog />
     </section>
   );
 }
 
-function NewSubscription() {
+function MessageRow({
+  m,
+  url,
+  open,
+  onToggle,
+  onReplay,
+}: {
+  m: WebhookMessage;
+  url: string;
+  open: boolean;
+  onToggle: () => void;
+  onReplay: () => void;
+}) {
+  return (
+    <>
+      <tr data-testid="webhook-message" data-status={m.status}>
+        <td data-label="Event">{m.eventType}</td>
+        <td data-label="Endpoint">{url}</td>
+        <td data-label="Status">
+          <span
+            className={
+              m.status === 'succeeded'
+                ? 'badge badge-good'
+                : m.status === 'dead'
+                  ? 'badge badge-bad'
+                  : 'badge'
+            }
+          >
+            {m.status}
+          </span>
+        </td>
+        <td data-label="Attempts">{m.attempts}</td>
+        <td data-label="Last answer">
+          {m.lastStatus !== null ? `HTTP ${m.lastStatus}` : ''} {m.lastError ?? ''}
+        </td>
+        <td data-label="Created">{formatDate(m.createdAt)}</td>
+        <td className="actions" data-label="">
+          <div className="row nowrap">
+            <button type="button" className="secondary small" aria-expanded={open} onClick={onToggle}>
+              {open ? 'Hide attempts' : 'Attempts'}
+            </button>
+            {m.status !== 'pending' && (
+              <button type="button" className="secondary small" onClick={onReplay}>
+                Replay
+              </button>
+            )}
+          </div>
+        </td>
+      </tr>
+      {open && (
+        <tr>
+          <td colSpan={7}>
+            <MessageAttempts id={m.id} />
+          </td>
+        </tr>
+      )}
+    </>
+  );
+}
+
+function NewSubscription({ onSecret }: { onSecret: (s: { url: string; secret: string }) => void }) {
   const [url, setUrl] = useState('');
   const [types, setTypes] = useState('');
-  const [secret, setSecret] = useState<string | null>(null);
+  const [description, setDescription] = useState('');
   const [error, setError] = useState<unknown>(null);
   const client = useQueryClient();
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setError(null);
     try {
-      const created = await api.post<{ secret: string }>('/api/v1/webhooks/subscriptions', {
+      const created = await api.post<{ secret: string; url: string }>('/api/v1/webhooks/subscriptions', {
         url,
+        ...(description ? { description } : {}),
         eventTypes: types
           .split(',')
           .map((t) => t.trim())
           .filter(Boolean),
       });
-      setSecret(created.secret);
+      onSecret({ url: created.url, secret: created.secret });
       setUrl('');
       setTypes('');
+      setDescription('');
       await client.invalidateQueries({ queryKey: keys.webhooks });
     } catch (err) {
       setError(err);
@@ -227,17 +320,12 @@ function NewSubscription() {
         <Field label="Event types" hint="Comma-separated, e.g. content.*; empty = every event.">
           {(p) => <input {...p} value={types} onChange={(e) => setTypes(e.target.value)} />}
         </Field>
+        <Field label="Description (optional)">
+          {(p) => <input {...p} value={description} onChange={(e) => setDescription(e.target.value)} />}
+        </Field>
         <button type="submit">Add subscription</button>
       </form>
       {error ? <ErrorMessage error={error} /> : null}
-      {secret && (
-        <div className="secret" role="status">
-          Signing secret (shown once; store it in your receiver): <code>{secret}</code>{' '}
-          <button type="button" className="secondary small" onClick={() => setSecret(null)}>
-            Done
-          </button>
-        </div>
-      )}
     </>
   );
 }
