@@ -19,6 +19,11 @@ const BENCHES: Record<string, { description: string; load: () => Promise<Bench> 
       'write latency at a fixed rate over HTTP, event → SSE latency, product → 1,000 bundles propagation',
     load: async () => (await import('./content.bench.js')).contentBench,
   },
+  webhooks: {
+    description:
+      'inbound webhooks: 2,000 signed requests/s for 10 s (autocannon); p99, lost (2xx vs stored), 5xx',
+    load: async () => (await import('./webhooks.bench.js')).webhooksBench,
+  },
   web: {
     description: 'web app: main bundle gzip size and first load in Chromium against the embedded server',
     load: async () => (await import('./web.bench.js')).webBench,

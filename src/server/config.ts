@@ -154,6 +154,66 @@ export const SETTINGS = {
     secret: false,
     doc: 'From address of notification emails',
   },
+  connectorTimeoutMs: {
+    env: 'SWITCHBOARD_CONNECTOR_TIMEOUT_MS',
+    default: '30000',
+    secret: false,
+    doc: 'Per-request timeout of vendor API calls',
+  },
+  breakerHalfOpenMs: {
+    env: 'SWITCHBOARD_BREAKER_HALF_OPEN_MS',
+    default: '30000',
+    secret: false,
+    doc: "How long a connection's circuit breaker stays open before one probe request",
+  },
+  deliveryMaxAttempts: {
+    env: 'SWITCHBOARD_DELIVERY_MAX_ATTEMPTS',
+    default: '8',
+    secret: false,
+    doc: 'Vendor attempts of a delivery before it fails (dead letter); waiting on an open breaker or a pause does not count',
+  },
+  deliveryRetryBaseMs: {
+    env: 'SWITCHBOARD_DELIVERY_RETRY_BASE_MS',
+    default: '2000',
+    secret: false,
+    doc: 'First retry delay of a failed delivery attempt (exponential with jitter, capped at 15 minutes)',
+  },
+  marketingPlatform: {
+    env: 'MARKETING_PLATFORM',
+    default: '',
+    secret: false,
+    doc: 'hubspot | marketo | sandbox: create or update the default connection at start-up (sandbox: start the local emulators and connect to them); empty = none',
+  },
+  marketingPlatformConfig: {
+    env: 'MARKETING_PLATFORM_CONFIG',
+    default: '',
+    secret: false,
+    doc: "JSON of the default connection's connector config (e.g. Marketo programFolderId and emailTemplateId)",
+  },
+  hubspotAccessToken: {
+    env: 'HUBSPOT_ACCESS_TOKEN',
+    default: '',
+    secret: true,
+    doc: 'HubSpot private-app token of the default connection (MARKETING_PLATFORM=hubspot)',
+  },
+  marketoClientId: {
+    env: 'MARKETO_CLIENT_ID',
+    default: '',
+    secret: false,
+    doc: 'Marketo LaunchPoint client id of the default connection (MARKETING_PLATFORM=marketo)',
+  },
+  marketoClientSecret: {
+    env: 'MARKETO_CLIENT_SECRET',
+    default: '',
+    secret: true,
+    doc: 'Marketo LaunchPoint client secret of the default connection',
+  },
+  marketoBaseUrl: {
+    env: 'MARKETO_BASE_URL',
+    default: '',
+    secret: false,
+    doc: 'Marketo REST base URL of the default connection, https://<munchkin-id>.mktorest.com',
+  },
   configFile: {
     env: 'SWITCHBOARD_CONFIG_FILE',
     default: './switchboard.env',
@@ -215,6 +275,24 @@ const schema = z.object({
     .trim()
     .refine((v) => v === '' || /^smtps?:\/\/[^\s]+$/.test(v), 'must start with smtp:// or smtps://'),
   mailFrom: z.string().trim().min(3, 'must be an address such as "Switchboard <noreply@example.com>"'),
+  connectorTimeoutMs: intFrom(100, 600_000),
+  breakerHalfOpenMs: intFrom(10, 3_600_000),
+  deliveryMaxAttempts: intFrom(1, 1000),
+  deliveryRetryBaseMs: intFrom(1, 3_600_000),
+  marketingPlatform: z.enum(['', 'hubspot', 'marketo', 'sandbox'], {
+    message: 'must be hubspot, marketo or sandbox (or empty)',
+  }),
+  marketingPlatformConfig: z
+    .string()
+    .trim()
+    .refine((v) => v === '' || isJsonObject(v), 'must be a JSON object such as {"programFolderId":12}'),
+  hubspotAccessToken: z.string().trim(),
+  marketoClientId: z.string().trim(),
+  marketoClientSecret: z.string().trim(),
+  marketoBaseUrl: z
+    .string()
+    .trim()
+    .refine((v) => v === '' || /^https?:\/\/[^\s]+$/.test(v), 'must be an http(s) URL'),
   configFile: z.string(),
 });
 
@@ -235,6 +313,15 @@ export class ConfigError extends Error {
   constructor(readonly problems: { variable: string; message: string }[]) {
     super('Invalid configuration:\n' + problems.map((p) => `  - ${p.variable}: ${p.message}`).join('\n'));
     this.name = 'ConfigError';
+  }
+}
+
+function isJsonObject(text: string): boolean {
+  try {
+    const v: unknown = JSON.parse(text);
+    return typeof v === 'object' && v !== null && !Array.isArray(v);
+  } catch {
+    return false;
   }
 }
 
@@ -283,6 +370,21 @@ export function loadConfig(
       variable: c.bootstrapEmail ? 'SWITCHBOARD_BOOTSTRAP_PASSWORD' : 'SWITCHBOARD_BOOTSTRAP_EMAIL',
       message: 'SWITCHBOARD_BOOTSTRAP_EMAIL and SWITCHBOARD_BOOTSTRAP_PASSWORD must be set together',
     });
+  }
+  if (c.marketingPlatform === 'hubspot' && c.hubspotAccessToken === '') {
+    problems.push({
+      variable: 'HUBSPOT_ACCESS_TOKEN',
+      message: 'is required with MARKETING_PLATFORM=hubspot',
+    });
+  }
+  if (c.marketingPlatform === 'marketo') {
+    for (const [key, variable] of [
+      ['marketoClientId', 'MARKETO_CLIENT_ID'],
+      ['marketoClientSecret', 'MARKETO_CLIENT_SECRET'],
+      ['marketoBaseUrl', 'MARKETO_BASE_URL'],
+    ] as const) {
+      if (c[key] === '') problems.push({ variable, message: 'is required with MARKETING_PLATFORM=marketo' });
+    }
   }
   const embedded = c.databaseUrl === '';
   if (problems.length) throw new ConfigError(problems);

@@ -7,7 +7,12 @@ import type { Config, ProcessRole } from './config.js';
 import { createAudit, type Audit } from './platform/audit/index.js';
 import { createAuthArea, ensureFirstRun, type AuthArea, type FirstRunResult } from './platform/auth/index.js';
 import { systemClock, type Clock } from './platform/clock.js';
-import { EncryptedColumnRegistry, loadSecretBox, type SecretBox } from './platform/crypto/index.js';
+import {
+  EncryptedColumnRegistry,
+  KERNEL_ENCRYPTED_COLUMNS,
+  loadSecretBox,
+  type SecretBox,
+} from './platform/crypto/index.js';
 import { migrate, openDatabase, type Db } from './platform/db/index.js';
 import { createEvents, type Events } from './platform/events/index.js';
 import { buildHttpApp } from './http-app.js';
@@ -25,7 +30,7 @@ import {
   type Worker,
 } from './platform/queue/index.js';
 import { buildJobCatalog, buildCronEntries } from './jobs.js';
-import { buildModules } from './modules.js';
+import { buildModules, MODULE_ENCRYPTED_COLUMNS } from './modules.js';
 import type { SwitchboardModule } from './modules/module.js';
 import { createDurabilityHook, describeDurability } from './platform/db/index.js';
 
@@ -94,7 +99,10 @@ export async function createSwitchboard(opts: SwitchboardOptions): Promise<Switc
   }
 
   const metrics = createMetricsRegistry();
-  const encryptedColumns = new EncryptedColumnRegistry();
+  const encryptedColumns = new EncryptedColumnRegistry([
+    ...KERNEL_ENCRYPTED_COLUMNS,
+    ...MODULE_ENCRYPTED_COLUMNS,
+  ]);
   const events = createEvents({ db, clock, logger, metrics });
   const audit = createAudit({ db, clock });
   const auth = createAuthArea({
@@ -193,6 +201,7 @@ export async function createSwitchboard(opts: SwitchboardOptions): Promise<Switc
       if (roles.includes('api') || roles.includes('worker')) {
         await events.start({ consumers: roles.includes('worker') });
       }
+      if (roles.includes('api')) for (const m of modules) await m.start?.();
       await worker?.start();
       scheduler?.start();
       const address = await http.listen({ port: startOpts.port ?? config.port, host: config.host });
@@ -207,6 +216,7 @@ export async function createSwitchboard(opts: SwitchboardOptions): Promise<Switc
       await closeHttp(http, HTTP_CLOSE_GRACE_MS);
       await scheduler?.stop();
       await worker?.stop(config.shutdownGraceMs);
+      for (const m of modules) await m.stop?.();
       await events.stop();
       if (ownsDb) await db.close();
     },

@@ -8,7 +8,21 @@ import { createCatalogModule } from './modules/catalog/index.js';
 import { createContentModule } from './modules/content/index.js';
 import { createNotificationsModule } from './modules/notifications/index.js';
 import { createContentDecisionPort, createReviewsModule } from './modules/reviews/index.js';
+import { createWebhooksModule, WEBHOOK_ENCRYPTED_COLUMNS } from './modules/webhooks/index.js';
+import { CONNECTION_ENCRYPTED_COLUMNS, createConnectionsModule } from './modules/connections/index.js';
+import { createDeliveriesModule } from './modules/deliveries/index.js';
+import { enqueue } from './platform/queue/index.js';
 import type { Executor } from './platform/db/index.js';
+import type { EncryptedColumn } from './platform/crypto/index.js';
+
+/**
+ * Every module's encrypted columns, for the key registry of `serve` and `secrets rotate-key` alike: rotation must
+ * visit each ciphertext, whoever owns its table.
+ */
+export const MODULE_ENCRYPTED_COLUMNS: readonly EncryptedColumn[] = [
+  ...CONNECTION_ENCRYPTED_COLUMNS,
+  ...WEBHOOK_ENCRYPTED_COLUMNS,
+];
 
 export function buildModules(deps: ModuleDeps): SwitchboardModule[] {
   const content = createContentModule(deps);
@@ -18,6 +32,18 @@ export function buildModules(deps: ModuleDeps): SwitchboardModule[] {
   const reviews = createReviewsModule({ ...deps, content: createContentDecisionPort(contentIn) });
   const notifications = createNotificationsModule(deps);
   const catalog = createCatalogModule(deps);
-  deps.events.consumers.register(...reviews.consumers, ...notifications.consumers);
-  return [content, reviews, notifications, catalog];
+  const connections = createConnectionsModule(deps);
+  // The ledger reads content versions through the content service, bound to its own transaction when it has one.
+  const deliveries = createDeliveriesModule({ ...deps, connections: connections.port, content: contentIn });
+  // Owners hear about an auto-disabled webhook subscription through the notifications module's email job.
+  const webhooks = createWebhooksModule({
+    ...deps,
+    connections: connections.port,
+    notifyOwners: async (tx, m) => {
+      await enqueue(tx, notifications.jobs, 'notifications.email', m);
+    },
+  });
+  deps.events.consumers.register(...reviews.consumers, ...notifications.consumers, ...webhooks.consumers);
+  deps.events.consumers.register(...deliveries.consumers);
+  return [content, reviews, notifications, catalog, webhooks, connections, deliveries];
 }

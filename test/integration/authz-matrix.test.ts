@@ -16,6 +16,8 @@ import { can, listPolicyRoutes, systemActor, type Action } from '../../src/serve
 import { createTestApp } from '../support/test-app.js';
 import { CATALOG_ROUTES, CONTENT_ROUTES, KERNEL_ROUTES, REVIEW_ROUTES, type Policy } from './authz/index.js';
 import { WEB_ROUTES } from './authz/index.js';
+import { WEBHOOK_ROUTES } from './authz/index.js';
+import { CONNECTION_ROUTES, DELIVERY_ROUTES } from './authz/index.js';
 import { createAuthTestApp, seedWorkspace, type SeededWorkspace } from './auth-app.fixture.js';
 
 /** `METHOD path` → the action the route must declare. Keep sorted by path. */
@@ -26,6 +28,9 @@ const EXPECTED: Record<string, Policy> = {
   ...REVIEW_ROUTES,
   ...CATALOG_ROUTES,
   ...WEB_ROUTES,
+  ...WEBHOOK_ROUTES,
+  ...CONNECTION_ROUTES,
+  ...DELIVERY_ROUTES,
 };
 
 /** Routes of the interactive API docs (a third-party plugin): all public. */

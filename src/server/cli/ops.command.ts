@@ -4,7 +4,13 @@
  */
 import type { Command } from 'commander';
 import { verifyAuditChain } from '../platform/audit/index.js';
-import { EncryptedColumnRegistry, loadSecretBox, rotateSecretKey } from '../platform/crypto/index.js';
+import {
+  EncryptedColumnRegistry,
+  KERNEL_ENCRYPTED_COLUMNS,
+  loadSecretBox,
+  rotateSecretKey,
+} from '../platform/crypto/index.js';
+import { MODULE_ENCRYPTED_COLUMNS } from '../modules.js';
 import { backupDatabase, restoreDatabase } from '../platform/db/index.js';
 import { cancelJob, getQueueStats, listJobs, retryAllDead, retryDeadJob } from '../platform/queue/index.js';
 import { VIEW_STATES, type JobViewState } from '../platform/queue/queue.service.js';
@@ -156,7 +162,10 @@ export function registerOpsCommands(program: Command, ctx: CliContext): void {
           embedded: config.embedded,
           dataDir: config.dataDir,
         });
-        const registry = new EncryptedColumnRegistry();
+        const registry = new EncryptedColumnRegistry([
+          ...KERNEL_ENCRYPTED_COLUMNS,
+          ...MODULE_ENCRYPTED_COLUMNS,
+        ]);
         const r = await rotateSecretKey({
           db: db.kysely,
           current: loaded.box,

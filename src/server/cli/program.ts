@@ -8,11 +8,17 @@ import { isAppError } from '../platform/errors/index.js';
 import { VERSION } from '../version.js';
 import { registerConfigCommand } from './config.command.js';
 import { CommandFailed, EXIT, type CliContext } from './context.js';
+import { registerCatalogCommands } from './catalog.command.js';
 import { registerContentCommands } from './content.command.js';
+import { registerEventsCommands } from './events.command.js';
 import { registerIdentityCommands } from './identity.command.js';
 import { registerMigrateCommand } from './migrate.command.js';
 import { registerJobsCommands, registerOpsCommands } from './ops.command.js';
 import { registerServeCommand, UsageError } from './serve.command.js';
+import { registerConnectionsCommands } from './connections.command.js';
+import { registerDeliveriesCommands } from './deliveries.command.js';
+import { registerSandboxCommand } from './sandbox.command.js';
+import { registerWebhooksCommands } from './webhooks.command.js';
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('switchboard')
@@ -26,8 +32,14 @@ export function buildProgram(ctx: CliContext): Command {
   registerConfigCommand(program, ctx);
   registerIdentityCommands(program, ctx);
   registerContentCommands(program, ctx);
+  registerCatalogCommands(program, ctx);
   registerJobsCommands(program, ctx);
   registerOpsCommands(program, ctx);
+  registerConnectionsCommands(program, ctx);
+  registerDeliveriesCommands(program, ctx);
+  registerSandboxCommand(program, ctx);
+  registerEventsCommands(program, ctx);
+  registerWebhooksCommands(program, ctx);
   exitOverrideAll(program);
   return program;
 }

@@ -13,6 +13,9 @@ import { atLeast, ROLE_RANK } from './roles.js';
 import { CATALOG_ACTIONS } from './actions/catalog.actions.js';
 import { CONTENT_ACTIONS } from './actions/content.actions.js';
 import { REVIEW_ACTIONS } from './actions/review.actions.js';
+import { WEBHOOK_ACTIONS } from './actions/webhooks.actions.js';
+import { CONNECTION_ACTIONS } from './actions/connections.actions.js';
+import { DELIVERY_ACTIONS } from './actions/deliveries.actions.js';
 
 /** Every action the platform knows, with the roles allowed to perform it. Exhaustive by construction. */
 export const ACTION_ROLES = {
@@ -38,6 +41,9 @@ export const ACTION_ROLES = {
   ...CONTENT_ACTIONS,
   ...REVIEW_ACTIONS,
   ...CATALOG_ACTIONS,
+  ...WEBHOOK_ACTIONS,
+  ...CONNECTION_ACTIONS,
+  ...DELIVERY_ACTIONS,
 } as const satisfies Record<string, readonly WorkspaceRole[]>;
 
 export type Action = keyof typeof ACTION_ROLES;
