@@ -13,7 +13,6 @@ import {
   assertExpectedVersion,
   buildSnapshot,
   loadCurrentVersion,
-  loadForTransition,
   loadForWrite,
   loadSnapshotInputs,
   recordChange,
@@ -27,7 +26,6 @@ import {
   lockItem,
   moveItemState,
   type ContentItem,
-  type TransitionInputs,
   type ContentVersion,
 } from './content.repo.js';
 import {
@@ -145,11 +143,11 @@ export async function applyTransition(
   action: string,
   reason: string | null,
   scheduled?: 'publish' | 'archive',
-  /** Already loaded with the lock (`loadForTransition`); read here otherwise. */
-  preloaded?: TransitionInputs,
 ): Promise<ApplyResult> {
   const def = await resolveDefinition(tx, item.definitionId);
-  const inputs = preloaded ?? (await loadSnapshotInputs(tx, item));
+  // A statement of its own, AFTER the row lock: on PostgreSQL (READ COMMITTED) it then sees the approvals a racing
+  // reviewer committed while we waited for the lock. Read in the locking statement, they would be missed.
+  const inputs = await loadSnapshotInputs(tx, item);
   const version = inputs.version;
   const content = buildSnapshot(item, inputs);
   const result = evaluateTransition({
@@ -227,18 +225,9 @@ export async function transitionContent(
 ): Promise<Extract<ApplyResult, { ok: true }>> {
   authorize(actor, 'content.transition');
   return inTransaction(ctx.db.kysely, async (tx) => {
-    const { item, inputs } = await loadForTransition(tx, actor, id);
+    const item = await loadForWrite(tx, actor, id);
     assertExpectedVersion(item, input.expectedVersion);
-    const result = await applyTransition(
-      ctx,
-      tx,
-      actor,
-      item,
-      input.action,
-      input.reason ?? null,
-      undefined,
-      inputs,
-    );
+    const result = await applyTransition(ctx, tx, actor, item, input.action, input.reason ?? null);
     if (!result.ok) throw new TransitionRejectedError(result.rejection);
     return result;
   });

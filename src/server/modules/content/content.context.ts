@@ -13,7 +13,6 @@ import {
   findVersionById,
   loadTransitionInputs,
   lockItem,
-  lockItemForTransition,
   type ContentItem,
   type ContentVersion,
   type TransitionInputs,
@@ -53,18 +52,6 @@ export class ContentVersionRequiredError extends AppError {
 
 export function assertExpectedVersion(item: ContentItem, expected: number): void {
   if (item.version !== expected) throw new ContentVersionConflictError(expected, item.version);
-}
-
-/** The locked item with what a transition evaluates, in one round trip. */
-export async function loadForTransition(
-  tx: Executor,
-  actor: Actor,
-  id: string,
-): Promise<{ item: ContentItem; inputs: TransitionInputs }> {
-  const locked = await lockItemForTransition(tx, actor.workspaceId, id);
-  if (!locked) throw new NotFoundError('Content', id);
-  if (!locked.inputs) throw new Error(`content ${id}: current version missing`);
-  return { item: locked.item, inputs: locked.inputs };
 }
 
 export async function loadForWrite(tx: Executor, actor: Actor, id: string): Promise<ContentItem> {

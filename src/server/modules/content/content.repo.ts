@@ -540,52 +540,6 @@ export async function loadTransitionInputs(
   };
 }
 
-/**
- * `lockItem` and `loadTransitionInputs` in one round trip: the item row locked FOR UPDATE, its current version,
- * the authors and the current round's approvals. A transition's hot path.
- */
-export async function lockItemForTransition(
-  tx: Executor,
-  workspaceId: string,
-  id: string,
-): Promise<{ item: ContentItem; inputs: TransitionInputs | null } | null> {
-  const result = await sql<{
-    item: ItemRow;
-    version: VersionRow | null;
-    author_ids: string[] | null;
-    approvals: ApprovalJson[];
-  }>`
-    select to_jsonb(i) as item, to_jsonb(v) as version,
-      array(
-        select distinct a.author_id::text from content_versions a
-        where a.content_id = i.id and a.author_id is not null
-      ) as author_ids,
-      coalesce(
-        (select jsonb_agg(
-            jsonb_build_object('userId', p.user_id, 'action', p.action, 'contentHash', p.content_hash,
-              'round', p.round, 'at', p.at)
-            order by p.at)
-          from content_approvals p where p.content_id = i.id and p.round = i.review_round),
-        '[]'::jsonb
-      ) as approvals
-    from content_items i
-    left join content_versions v on v.id = i.current_version_id
-    where i.workspace_id = ${workspaceId} and i.id = ${id}
-    for update of i`.execute(tx);
-  const row = result.rows[0];
-  if (!row) return null;
-  const item = toItem(row.item);
-  if (!row.version) return { item, inputs: null };
-  return {
-    item,
-    inputs: {
-      version: toVersion(row.version),
-      authorIds: row.author_ids ?? [],
-      approvals: row.approvals.map((a) => ({ ...a, round: Number(a.round), at: toDate(a.at) })),
-    },
-  };
-}
-
 type ApprovalJson = { userId: string; action: string; contentHash: string; round: number; at: string };
 
 export interface StateMove {
