@@ -159,3 +159,35 @@ export function PatchView({ patch, label }: { patch: string; label: string }) {
     </pre>
   );
 }
+
+/** A labelled `<select>` over a fixed list of values with an "any" choice first (list filters). */
+export function SelectField({
+  label,
+  value,
+  onChange,
+  options,
+  anyLabel = 'Any',
+  optionLabel = (v) => v,
+}: {
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  options: readonly string[];
+  anyLabel?: string;
+  optionLabel?: (value: string) => string;
+}) {
+  return (
+    <Field label={label}>
+      {(p) => (
+        <select {...p} value={value} onChange={(e) => onChange(e.target.value)}>
+          <option value="">{anyLabel}</option>
+          {options.map((o) => (
+            <option key={o} value={o}>
+              {optionLabel(o)}
+            </option>
+          ))}
+        </select>
+      )}
+    </Field>
+  );
+}

@@ -14,7 +14,7 @@ import {
 import { api } from '../../app/api-client.js';
 import { keys } from '../../app/query-keys.js';
 import { useToast } from '../../app/toasts.js';
-import { ErrorMessage, Field, Loading, QueryView, formatDate } from '../../app/ui.js';
+import { ErrorMessage, Field, Loading, QueryView, SelectField, formatDate } from '../../app/ui.js';
 
 export function MessageAttempts({ id }: { id: string }) {
   const detail = useQuery({
@@ -120,18 +120,12 @@ export function InboundLog() {
     <>
       <h2>Inbound webhooks</h2>
       <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label="Inbound filters">
-        <Field label="Inbound status">
-          {(p) => (
-            <select {...p} value={status} onChange={(e) => setStatus(e.target.value)}>
-              <option value="">Any</option>
-              {INBOUND_WEBHOOK_STATUSES.map((s) => (
-                <option key={s} value={s}>
-                  {s}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+        <SelectField
+          label="Inbound status"
+          value={status}
+          onChange={setStatus}
+          options={INBOUND_WEBHOOK_STATUSES}
+        />
       </form>
       <QueryView query={inbound} isEmpty={(d) => d.items.length === 0} empty="Nothing received yet.">
         {(d) => (

@@ -15,7 +15,7 @@ import { api } from '../../app/api-client.js';
 import { keys } from '../../app/query-keys.js';
 import { useSession } from '../../app/session.js';
 import { useToast } from '../../app/toasts.js';
-import { ErrorMessage, Field, QueryView, formatDate } from '../../app/ui.js';
+import { ErrorMessage, Field, QueryView, SelectField, formatDate } from '../../app/ui.js';
 import { InboundLog, MessageAttempts, WebhookSettingsForm } from './webhook-panels.js';
 
 export default function WebhooksPage() {
@@ -168,18 +168,12 @@ function Webhooks() {
       </QueryView>
       <h2>Message log</h2>
       <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label="Message filters">
-        <Field label="Message status">
-          {(p) => (
-            <select {...p} value={status} onChange={(e) => setStatus(e.target.value)}>
-              <option value="">Any</option>
-              {WEBHOOK_MESSAGE_STATUSES.map((s) => (
-                <option key={s} value={s}>
-                  {s}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+        <SelectField
+          label="Message status"
+          value={status}
+          onChange={setStatus}
+          options={WEBHOOK_MESSAGE_STATUSES}
+        />
       </form>
       <QueryView query={messages} isEmpty={(d) => d.items.length === 0} empty="No messages.">
         {(d) => (
