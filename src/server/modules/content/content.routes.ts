@@ -18,6 +18,7 @@ import {
   toVersionBody,
   versionSchema,
 } from './content.http.js';
+import { contentHistorySchema } from '../../../contracts/content.contract.js';
 import { VERSION_BODY_FORMATS } from './content.tables.js';
 import type { ContentService } from './index.js';
 import { CONTENT_TYPES } from './workflow/index.js';
@@ -332,31 +333,7 @@ export function registerContentRoutes(app: HttpApp, content: ContentService): vo
         params: idParams,
         querystring: afterPageQuery,
         response: {
-          200: z.object({
-            transitions: z.array(
-              z.object({
-                from: z.string(),
-                to: z.string(),
-                action: z.string(),
-                actorUserId: z.string().nullable(),
-                actorKind: z.string(),
-                reason: z.string().nullable(),
-                version: z.number().int(),
-                contentHash: z.string(),
-                at: z.string(),
-              }),
-            ),
-            approvals: z.array(
-              z.object({
-                userId: z.string(),
-                action: z.string(),
-                contentHash: z.string(),
-                round: z.number().int(),
-                at: z.string(),
-              }),
-            ),
-            nextCursor: z.string().nullable(),
-          }),
+          200: contentHistorySchema.extend({ nextCursor: z.string().nullable() }),
         },
       },
     },
