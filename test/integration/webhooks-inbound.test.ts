@@ -297,6 +297,44 @@ describe('inbound webhooks', () => {
       { type: 'contact.created', subject: 'contact:hubspot:902' },
     ]);
   });
+
+  it('a private-app HubSpot connection verifies with its webhookSecret credential; without one it is 401', async () => {
+    const connections = t.sb.modules.find((m) => m.name === 'connections') as ConnectionsModule | undefined;
+    if (!connections) throw new Error('the connections module is not wired (src/server/modules.ts)');
+    const actor = systemActor(ws.workspaceId, 'cli');
+    const withSecret = await connections.services.create(actor, {
+      vendor: 'hubspot',
+      name: 'HubSpot private app',
+      credentials: { accessToken: 'pat-na1-test', webhookSecret: 'private-app-webhook-secret' },
+    });
+    const without = await connections.services.create(actor, {
+      vendor: 'hubspot',
+      name: 'HubSpot private app without secret',
+      credentials: { accessToken: 'pat-na1-test' },
+    });
+    const body = JSON.stringify([
+      { eventId: 7, subscriptionType: 'contact.creation', objectId: 907, occurredAt: clock.nowMs() },
+    ]);
+    const ts = String(clock.nowMs());
+    const sign = (id: string) =>
+      createHmac('sha256', 'private-app-webhook-secret')
+        .update(`POST${t.config.publicUrl}/hooks/${id}${body}${ts}`)
+        .digest('base64');
+    const post = (id: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: `/hooks/${id}`,
+        headers: {
+          'content-type': 'application/json',
+          'x-hubspot-signature-v3': sign(id),
+          'x-hubspot-request-timestamp': ts,
+        },
+        payload: body,
+      });
+    const ok = await post(withSecret.id);
+    expect(ok.statusCode, ok.body).toBe(200);
+    expect((await post(without.id)).statusCode).toBe(401);
+  });
 });
 
 describe('durability', () => {

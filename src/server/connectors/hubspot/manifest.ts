@@ -52,6 +52,13 @@ export const hubspotCredentialsSchema = z
     clientId: z.string().min(1).optional().describe('OAuth app client id (OAuth connections only)'),
     clientSecret: z.string().min(1).optional().describe('OAuth app client secret (OAuth connections only)'),
     refreshToken: z.string().min(1).optional().describe('OAuth refresh token (OAuth connections only)'),
+    webhookSecret: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "The app's client secret HubSpot signs webhooks with (v3); needed for private-app connections",
+      ),
   })
   .refine((c) => c.accessToken !== undefined || (c.clientId && c.clientSecret && c.refreshToken), {
     message: 'Give a private app accessToken, or clientId, clientSecret and refreshToken for an OAuth app',
