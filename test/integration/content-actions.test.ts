@@ -6,7 +6,13 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WORKSPACE_ROLES, type WorkspaceRole } from '../../src/server/platform/db/index.js';
 import { LEGAL_REVIEW_WORKFLOW } from '../../src/server/modules/content/workflow/legal-review.fixture.js';
-import { createContentTestApp, ifMatch, VALID_POST, type ContentTestApp } from './content.fixture.js';
+import {
+  createContentTestApp,
+  ifMatch,
+  PATH_TO,
+  VALID_POST,
+  type ContentTestApp,
+} from './content.fixture.js';
 
 let c: ContentTestApp;
 beforeAll(async () => {
@@ -32,26 +38,6 @@ interface Option {
 }
 
 let n = 0;
-type Step = { role: WorkspaceRole; action: string; reason?: string };
-const PATH_TO: Record<string, Step[]> = {
-  draft: [],
-  review: [{ role: 'editor', action: 'submit' }],
-  approved: [
-    { role: 'editor', action: 'submit' },
-    { role: 'reviewer', action: 'approve' },
-  ],
-  published: [
-    { role: 'editor', action: 'submit' },
-    { role: 'reviewer', action: 'approve' },
-    { role: 'publisher', action: 'publish' },
-  ],
-  archived: [
-    { role: 'editor', action: 'submit' },
-    { role: 'reviewer', action: 'approve' },
-    { role: 'publisher', action: 'publish' },
-    { role: 'publisher', action: 'archive' },
-  ],
-};
 
 /** An item created (and authored) by `author`, driven to `state` through the service. */
 async function itemIn(

@@ -10,7 +10,13 @@ import { CONTENT_ROUTES } from './authz/content.routes.js';
 import { REVIEW_ROUTES } from './authz/review.routes.js';
 import { DELIVERY_ROUTES } from './authz/deliveries.routes.js';
 import { LEGAL_REVIEW_WORKFLOW } from '../../src/server/modules/content/workflow/legal-review.fixture.js';
-import { createContentTestApp, ifMatch, VALID_POST, type ContentTestApp } from './content.fixture.js';
+import {
+  createContentTestApp,
+  ifMatch,
+  PATH_TO,
+  VALID_POST,
+  type ContentTestApp,
+} from './content.fixture.js';
 
 let c: ContentTestApp;
 beforeAll(async () => {
@@ -19,26 +25,6 @@ beforeAll(async () => {
 afterAll(() => c?.close());
 
 let n = 0;
-type Step = { role: WorkspaceRole; action: string; reason?: string };
-const PATH_TO: Record<string, Step[]> = {
-  draft: [],
-  review: [{ role: 'editor', action: 'submit' }],
-  approved: [
-    { role: 'editor', action: 'submit' },
-    { role: 'reviewer', action: 'approve' },
-  ],
-  published: [
-    { role: 'editor', action: 'submit' },
-    { role: 'reviewer', action: 'approve' },
-    { role: 'publisher', action: 'publish' },
-  ],
-  archived: [
-    { role: 'editor', action: 'submit' },
-    { role: 'reviewer', action: 'approve' },
-    { role: 'publisher', action: 'publish' },
-    { role: 'publisher', action: 'archive' },
-  ],
-};
 
 /** An item owned and written by the editor, driven to `state` through the service. */
 async function itemIn(state: string, workflow?: string): Promise<{ id: string; version: number }> {

@@ -82,3 +82,25 @@ export const VALID_POST = {
 };
 
 export const ifMatch = (version: number) => ({ 'if-match': `"${version}"` });
+
+/** The default workflow's transitions, by role, that bring a new draft to each state. */
+export type Step = { role: WorkspaceRole; action: string; reason?: string };
+export const PATH_TO: Record<string, Step[]> = {
+  draft: [],
+  review: [{ role: 'editor', action: 'submit' }],
+  approved: [
+    { role: 'editor', action: 'submit' },
+    { role: 'reviewer', action: 'approve' },
+  ],
+  published: [
+    { role: 'editor', action: 'submit' },
+    { role: 'reviewer', action: 'approve' },
+    { role: 'publisher', action: 'publish' },
+  ],
+  archived: [
+    { role: 'editor', action: 'submit' },
+    { role: 'reviewer', action: 'approve' },
+    { role: 'publisher', action: 'publish' },
+    { role: 'publisher', action: 'archive' },
+  ],
+};
