@@ -17,6 +17,7 @@ import {
   toWorkflowActor,
   type ContentContext,
 } from './content.context.js';
+import { listVisitedStates, notPublishableFailure } from './content-transitions.service.js';
 import { resolveDefinition } from './content.definitions.js';
 import { findItem, listTransitions, type ContentItem } from './content.repo.js';
 import {
@@ -60,19 +61,6 @@ export interface ContentActions {
   rollbackTargets: string[];
 }
 
-const kindOf = (def: WorkflowDefinition, state: string) => def.states.find((s) => s.key === state)?.kind;
-
-/** The states an item has been in, as rollback counts them: the initial state and every state entered or left. */
-function listVisitedStates(def: WorkflowDefinition, history: { from: string; to: string }[]): string[] {
-  const initial = def.states.find((s) => s.initial)?.key;
-  const states = new Set<string>(initial ? [initial] : []);
-  for (const t of history) {
-    states.add(t.from);
-    states.add(t.to);
-  }
-  return [...states];
-}
-
 function countApprovals(
   def: WorkflowDefinition,
   item: ContentItem,
@@ -110,9 +98,8 @@ function addServiceChecks(
   }
   // A transition refused by the engine never gets this far; one that would only record an approval neither.
   const wouldComplete = option.allowed ? option.completes : true;
-  if (wouldComplete && kindOf(def, option.to) === 'published' && item.notPublishableReason !== null) {
-    failed.push({ guard: 'validation', message: `Not publishable: ${item.notPublishableReason}` });
-  }
+  const notPublishable = notPublishableFailure(def, item, option.to, wouldComplete);
+  if (notPublishable) failed.push(notPublishable);
   return failed;
 }
 

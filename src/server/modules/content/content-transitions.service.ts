@@ -50,6 +50,20 @@ export interface MoveInput {
 const kindOf = (def: WorkflowDefinition, state: string) => def.states.find((s) => s.key === state)?.kind;
 
 /**
+ * The catalog marks content whose products cannot be sold (e.g. discontinued): a move that completes into a
+ * published state is then refused with this failure. Shared by transitions and the actions preview.
+ */
+export function notPublishableFailure(
+  def: WorkflowDefinition,
+  item: ContentItem,
+  to: string,
+  completes: boolean,
+): FailedGuard | null {
+  if (!completes || kindOf(def, to) !== 'published' || item.notPublishableReason === null) return null;
+  return { guard: 'validation', message: `Not publishable: ${item.notPublishableReason}` };
+}
+
+/**
  * Changes the state: new approval round, history row, `content.transitioned` + audit. Pending schedules are
  * cancelled when the content moves (publish always; archive unless archiving is still possible from the new
  * state), and leaving a published state asks connectors to take the content down.
@@ -159,8 +173,8 @@ export async function applyTransition(
     reason: reason ?? undefined,
   });
   if (!result.ok) return { ok: false, rejection: result };
-  // The catalog marks content whose products cannot be sold (e.g. discontinued): it must not go live.
-  if (result.completes && kindOf(def, result.to) === 'published' && item.notPublishableReason !== null) {
+  const notPublishable = notPublishableFailure(def, item, result.to, result.completes);
+  if (notPublishable) {
     return {
       ok: false,
       rejection: {
@@ -169,7 +183,7 @@ export async function applyTransition(
         code: 'TRANSITION_INVALID',
         action,
         from: item.state,
-        failed: [{ guard: 'validation', message: `Not publishable: ${item.notPublishableReason}` }],
+        failed: [notPublishable],
       },
     };
   }
@@ -240,7 +254,10 @@ export interface RollbackInput {
 }
 
 /** The states an item has been in: where it started, and every state a transition entered or left. */
-function listVisitedStates(def: WorkflowDefinition, history: { from: string; to: string }[]): string[] {
+export function listVisitedStates(
+  def: WorkflowDefinition,
+  history: { from: string; to: string }[],
+): string[] {
   const initial = def.states.find((s) => s.initial)?.key;
   const states = new Set<string>(initial ? [initial] : []);
   for (const t of history) {
