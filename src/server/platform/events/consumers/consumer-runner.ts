@@ -168,8 +168,11 @@ export class ConsumerRunner {
       const limit = Math.min(...active.map((c) => c.batchSize));
       const events = await listEvents(tx, { workspaceId, after: from, limit });
       const full = events.length === limit;
-      // Everything up to `upTo` has been read: the batch's last seq when it was full, else the head.
-      const upTo = full ? events[events.length - 1]!.seq : head;
+      // Everything up to `upTo` has been read: the batch's last seq when it was full, else the head — or the last
+      // event read when it is past the head (on PostgreSQL each statement sees the latest commits, so an append can
+      // land between reading the head and reading the events; commit order is seq order, so nothing is skipped).
+      const last = events.length > 0 ? events[events.length - 1]!.seq : 0;
+      const upTo = full ? last : Math.max(head, last);
       more = full;
       const ctx = { workspaceId, clock: this.o.clock, logger: this.o.logger, signal: neverAborted };
       const moved: { consumer: string; seq: number }[] = [];
