@@ -2,8 +2,10 @@
  * A Kysely dialect over one in-process PGlite instance.
  *
  * Why our own (ADR 0001): PGlite has a single connection, so the driver must hand it to one Kysely "connection"
- * at a time (a FIFO mutex), parameter-less statements must run as scripts (`exec`) so migrations can hold several
- * statements, and committing is the hook where embedded durability is enforced (`afterCommit`).
+ * at a time (a mutex: foreground work first, background work when none waits or when starved — ADR 0011),
+ * parameter-less statements must run as scripts (`exec`) so migrations can hold several statements, statements run
+ * as cached prepared statements (pglite-prepared.ts, ADR 0011), and committing is the hook where embedded
+ * durability is enforced (`afterCommit`).
  */
 import type { PGlite } from '@electric-sql/pglite';
 import {
@@ -19,11 +21,18 @@ import {
   type QueryResult,
   type TransactionSettings,
 } from 'kysely';
+import { preparedStatementsFor, type PreparedStatements } from './pglite-prepared.js';
+import { inBackground } from './priority.js';
 
 export interface PGliteDialectOptions {
   pglite: PGlite;
   /** Called after every successful COMMIT on this database (and after autocommit writes), before the caller resumes. */
   afterCommit?: () => Promise<void>;
+  /**
+   * While foreground leases wait, a waiting background lease is still served once this long after the previous
+   * background grant (priority.ts); default 10 ms.
+   */
+  backgroundStarvationMs?: number;
 }
 
 /**
@@ -34,6 +43,8 @@ export interface PGliteDialectOptions {
  */
 class PGliteLease implements DatabaseConnection {
   held = true;
+  /** Acquired from background work (priority.ts): waits behind foreground leases. */
+  readonly background = inBackground();
   inTransaction = false;
   /** Set between a successful COMMIT and the end of its durability wait; a rollback then must not run. */
   committed = false;
@@ -41,6 +52,7 @@ class PGliteLease implements DatabaseConnection {
   constructor(
     private readonly driver: PGliteDriver,
     private readonly pg: PGlite,
+    private readonly prepared: PreparedStatements,
   ) {}
 
   async executeQuery<R>(q: CompiledQuery): Promise<QueryResult<R>> {
@@ -55,10 +67,12 @@ class PGliteLease implements DatabaseConnection {
   private async run<R>(q: CompiledQuery): Promise<QueryResult<R>> {
     if (q.parameters.length === 0 && isScript(q.sql)) {
       const results = await this.pg.exec(q.sql);
+      // A script may have changed the schema (migrations): statements prepared before it are not reused.
+      await this.prepared.reset();
       const last = results[results.length - 1];
       return { rows: (last?.rows ?? []) as R[], numAffectedRows: BigInt(last?.affectedRows ?? 0) };
     }
-    const result = await this.pg.query<R>(q.sql, [...q.parameters]);
+    const result = await this.prepared.query<R>(q.sql, q.parameters);
     return { rows: result.rows, numAffectedRows: BigInt(result.affectedRows ?? 0) };
   }
 
@@ -86,36 +100,53 @@ function isRead(text: string): boolean {
 
 class PGliteDriver implements Driver {
   private busy = false;
-  private readonly waiters: (() => void)[] = [];
+  private readonly foreground: (() => void)[] = [];
+  private readonly background: (() => void)[] = [];
+  private lastBackgroundGrantMs = 0;
+  private readonly starvationMs: number;
   readonly afterCommit: (() => Promise<void>) | undefined;
+  private readonly prepared: PreparedStatements;
 
   constructor(private readonly opts: PGliteDialectOptions) {
     this.afterCommit = opts.afterCommit;
+    this.prepared = preparedStatementsFor(opts.pglite);
+    this.starvationMs = opts.backgroundStarvationMs ?? 10;
   }
 
   async init(): Promise<void> {}
 
-  private async lock(): Promise<void> {
+  private async lock(background: boolean): Promise<void> {
     if (!this.busy) {
       this.busy = true;
+      if (background) this.lastBackgroundGrantMs = performance.now();
       return;
     }
-    await new Promise<void>((resolve) => this.waiters.push(resolve));
+    await new Promise<void>((resolve) => (background ? this.background : this.foreground).push(resolve));
   }
 
+  /** Hands the session to the next waiter: foreground first, background when none waits or when starved. */
   private unlock(): void {
-    const next = this.waiters.shift();
-    if (next) next();
-    else this.busy = false;
+    const now = performance.now();
+    const pickBackground =
+      this.background.length > 0 &&
+      (this.foreground.length === 0 || now - this.lastBackgroundGrantMs >= this.starvationMs);
+    const next = pickBackground ? this.background.shift() : this.foreground.shift();
+    if (!next) {
+      this.busy = false;
+      return;
+    }
+    if (pickBackground) this.lastBackgroundGrantMs = now;
+    next();
   }
 
   async acquireConnection(): Promise<DatabaseConnection> {
-    await this.lock();
-    return new PGliteLease(this, this.opts.pglite);
+    const lease = new PGliteLease(this, this.opts.pglite, this.prepared);
+    await this.lock(lease.background);
+    return lease;
   }
 
   async reacquire(lease: PGliteLease): Promise<void> {
-    await this.lock();
+    await this.lock(lease.background);
     lease.held = true;
   }
 

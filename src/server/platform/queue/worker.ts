@@ -12,7 +12,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Db } from '../db/index.js';
+import { runInBackground, type Db } from '../db/index.js';
 import type { Logger } from '../logger.js';
 import { systemClock, type Clock } from '../clock.js';
 import type { JobCatalog, ResolvedJobDefinition } from './job-catalog.js';
@@ -388,9 +388,10 @@ export function createWorker(opts: WorkerOptions): Worker {
         idle = false;
         wake();
       });
-      heartbeatTimer = setInterval(() => void heartbeat(), heartbeatMs);
+      // Jobs, claims and heartbeats are background work: HTTP requests go first on the embedded database.
+      heartbeatTimer = runInBackground(() => setInterval(() => void heartbeat(), heartbeatMs));
       heartbeatTimer.unref();
-      loopDone = loop();
+      loopDone = runInBackground(() => loop());
       logger.info({ concurrency, batchSize, jobs: names.length }, 'worker started');
     },
     async stop(graceMs = 10_000) {

@@ -21,7 +21,7 @@
  */
 import { sql } from 'kysely';
 import type { Clock } from '../../clock.js';
-import type { Db, Executor } from '../../db/index.js';
+import { runInBackground, type Db, type Executor } from '../../db/index.js';
 import type { Logger } from '../../logger.js';
 import { matchesTypeFilter } from '../event-types.js';
 import { listEvents, readEventHead, type DomainEvent } from '../events.repo.js';
@@ -63,9 +63,11 @@ export class ConsumerRunner {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
-    this.pollTimer = setInterval(() => void this.poll(), this.o.pollIntervalMs ?? 2_000);
+    this.pollTimer = runInBackground(() =>
+      setInterval(() => void this.poll(), this.o.pollIntervalMs ?? 2_000),
+    );
     this.pollTimer.unref();
-    void this.poll();
+    void runInBackground(() => this.poll());
   }
 
   async stop(): Promise<void> {
@@ -107,7 +109,8 @@ export class ConsumerRunner {
 
   private kick(): void {
     if (this.loop || this.stopped) return;
-    this.loop = this.runDirty().finally(() => {
+    // Background work: on the embedded database the requests that appended the events go first.
+    this.loop = runInBackground(() => this.runDirty()).finally(() => {
       this.loop = null;
       if (this.dirty.size > 0) this.kick();
     });
@@ -228,7 +231,7 @@ export class ConsumerRunner {
   }
 
   private retryLater(workspaceId: string, ms: number): void {
-    const t = setTimeout(() => this.notify(workspaceId), ms);
+    const t = runInBackground(() => setTimeout(() => this.notify(workspaceId), ms));
     t.unref();
   }
 }
