@@ -11,7 +11,6 @@ import { createContentDecisionPort, createReviewsModule } from './modules/review
 import { createWebhooksModule, WEBHOOK_ENCRYPTED_COLUMNS } from './modules/webhooks/index.js';
 import { CONNECTION_ENCRYPTED_COLUMNS, createConnectionsModule } from './modules/connections/index.js';
 import { createDeliveriesModule } from './modules/deliveries/index.js';
-import { enqueue } from './platform/queue/index.js';
 import type { Executor } from './platform/db/index.js';
 import type { EncryptedColumn } from './platform/crypto/index.js';
 
@@ -35,14 +34,9 @@ export function buildModules(deps: ModuleDeps): SwitchboardModule[] {
   const connections = createConnectionsModule(deps);
   // The ledger reads content versions through the content service, bound to its own transaction when it has one.
   const deliveries = createDeliveriesModule({ ...deps, connections: connections.port, content: contentIn });
-  // Owners hear about an auto-disabled webhook subscription through the notifications module's email job.
-  const webhooks = createWebhooksModule({
-    ...deps,
-    connections: connections.port,
-    notifyOwners: async (tx, m) => {
-      await enqueue(tx, notifications.jobs, 'notifications.email', m);
-    },
-  });
+  // Owners and admins hear about an auto-disabled webhook subscription from the notifications consumer (the event
+  // `webhook.subscription_disabled`), not through a call between the modules.
+  const webhooks = createWebhooksModule({ ...deps, connections: connections.port });
   deps.events.consumers.register(...reviews.consumers, ...notifications.consumers, ...webhooks.consumers);
   deps.events.consumers.register(...deliveries.consumers);
   return [content, reviews, notifications, catalog, webhooks, connections, deliveries];

@@ -81,6 +81,17 @@ async function messageDetail(id: string) {
 
 const at = (path: string) => rx.received.filter((r) => r.path === path);
 
+async function notificationsOf(role: 'owner' | 'admin' | 'editor' | 'publisher' | 'viewer') {
+  const res = await t.app.inject({
+    url: '/api/v1/notifications?limit=100',
+    headers: { authorization: `Bearer ${ws.tokens[role]}` },
+  });
+  expect(res.statusCode, res.body).toBe(200);
+  return res.json<{
+    items: { kind: string; title: string; subject: string; data: Record<string, unknown> }[];
+  }>().items;
+}
+
 beforeAll(async () => {
   rx = await startReceiver();
   t = await createTestApp({ clock, roles: ['api', 'worker'] });
@@ -232,7 +243,7 @@ describe('outbound webhooks', () => {
     });
   });
 
-  it('410 Gone disables the subscription at once', async () => {
+  it('410 Gone disables the subscription at once; owners and admins are told in the app', async () => {
     const sub = await subscribe({ url: rx.url('/gone'), eventTypes: ['shop.gone'] });
     rx.script('/gone', { status: 410 });
     await emit('shop.gone');
@@ -245,9 +256,16 @@ describe('outbound webhooks', () => {
     await emit('shop.gone');
     await settle(t);
     expect(at('/gone')).toHaveLength(1);
+    const notice = (await notificationsOf('admin')).find((n) => n.data.subscriptionId === sub.id);
+    expect(notice).toMatchObject({
+      kind: 'webhook_disabled',
+      title: `Webhook disabled: ${sub.url}`,
+      subject: `webhook_subscription:${sub.id}`,
+      data: { cause: 'receiver_gone', reason: 'the receiver answered 410 Gone' },
+    });
   });
 
-  it('a subscription failing for 3 days is disabled, the event recorded and every owner emailed', async () => {
+  it('a subscription failing for 3 days is disabled, the event recorded, every owner and admin notified and emailed', async () => {
     const sub = await subscribe({ url: rx.url('/down'), eventTypes: ['shop.down'], ordering: 'parallel' });
     rx.fallback = { status: 500 };
     try {
@@ -267,13 +285,30 @@ describe('outbound webhooks', () => {
       await t.app.inject({ method: 'GET', url: `/api/v1/webhooks/subscriptions/${sub.id}`, headers: admin() })
     ).json();
     expect(s).toMatchObject({ enabled: false, disabledReason: 'every delivery failed for 3 days' });
-    const events = await sql<{ type: string; payload: { subscriptionId: string } }>`
+    const events = await sql<{ type: string; payload: { subscriptionId: string; cause: string } }>`
       SELECT type, payload FROM events WHERE type = 'webhook.subscription_disabled'`.execute(t.db.kysely);
-    expect(events.rows.map((e) => e.payload.subscriptionId)).toContain(sub.id);
-    const emails = await sql<{ payload: { userId: string; subject: string } }>`
+    // Once, although several parallel messages failed past the 3 days.
+    expect(events.rows.filter((e) => e.payload.subscriptionId === sub.id)).toEqual([
+      expect.objectContaining({ payload: expect.objectContaining({ cause: 'failing' }) }),
+    ]);
+    // The notifications consumer turns the event into an in-app notice and an email for each owner and admin.
+    for (const role of ['owner', 'admin'] as const) {
+      const mine = (await notificationsOf(role)).filter((n) => n.data.subscriptionId === sub.id);
+      expect(mine).toEqual([
+        expect.objectContaining({
+          kind: 'webhook_disabled',
+          data: expect.objectContaining({ reason: 'every delivery failed for 3 days', url: sub.url }),
+        }),
+      ]);
+    }
+    for (const role of ['editor', 'publisher', 'viewer'] as const) {
+      expect((await notificationsOf(role)).filter((n) => n.data.subscriptionId === sub.id)).toEqual([]);
+    }
+    const emails = await sql<{ payload: { userId: string; subject: string; text: string } }>`
       SELECT payload FROM jobs WHERE name = 'notifications.email'`.execute(t.db.kysely);
-    const told = emails.rows.filter((r) => r.payload.subject.includes('/down')).map((r) => r.payload.userId);
-    expect(told).toEqual([ws.users.owner.id]);
+    const told = emails.rows.filter((r) => r.payload.subject.includes('/down'));
+    expect(told.map((r) => r.payload.userId).sort()).toEqual([ws.users.owner.id, ws.users.admin.id].sort());
+    expect(told[0]!.payload.text).toContain(`${t.config.publicUrl}/webhooks`);
   });
 
   it('delivers in event order per subscription: a failing first message holds back the rest', async () => {

@@ -7,6 +7,7 @@ import type { Logger } from '../../platform/logger.js';
 import type { JobCatalog } from '../../platform/queue/index.js';
 import type { ConnectionsPort } from '../connections/index.js';
 import type { ContentService } from '../content/index.js';
+import type { AssetFetcher } from './content-assets-fetch.js';
 import type { RetryPolicy } from './deliveries.machine.js';
 import type { DeliveryJobSchemas } from './deliveries.jobs.js';
 import type { DeliveryMetrics } from './deliveries.metrics.js';
@@ -25,6 +26,8 @@ export interface DeliveriesContext {
   jobs: JobCatalog<DeliveryJobSchemas>;
   connections: ConnectionsPort;
   content: ContentReader;
+  /** Fetches the images a version references before the vendor call (SSRF-guarded, size- and type-checked). */
+  assets: AssetFetcher;
   metrics: DeliveryMetrics;
   retry: RetryPolicy;
   random: () => number;

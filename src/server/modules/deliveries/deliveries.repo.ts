@@ -242,6 +242,8 @@ export interface DeliveryPatch {
   nextAttemptAt?: Date | null;
   pausedReason?: string | null;
   resolution?: Record<string, unknown> | null;
+  /** The hash of what the attempt sends, once the referenced images are fetched (content-payload.ts). */
+  payloadHash?: string;
   /** Starts a new generation: jobs of older generations stop when they see it. */
   bumpGeneration?: boolean;
   finished?: boolean;
@@ -262,6 +264,7 @@ export async function updateDelivery(
   if (p.nextAttemptAt !== undefined) sets.push(sql`next_attempt_at = ${p.nextAttemptAt}`);
   if (p.pausedReason !== undefined) sets.push(sql`paused_reason = ${p.pausedReason}`);
   if (p.resolution !== undefined) sets.push(sql`resolution = ${json(p.resolution)}::jsonb`);
+  if (p.payloadHash !== undefined) sets.push(sql`payload_hash = ${p.payloadHash}`);
   if (p.bumpGeneration) sets.push(sql`generation = generation + 1`);
   if (p.finished !== undefined) sets.push(sql`finished_at = ${p.finished ? now : null}`);
   const r = await sql<Row>`UPDATE deliveries SET ${sql.join(sets)} WHERE id = ${id} RETURNING *`.execute(tx);

@@ -6,7 +6,13 @@
  *    expired): that attempt is closed as `worker_lost` and, for a non-idempotent action, the delivery becomes
  *    `unknown` (reconcile, never a blind retry). A paused / re-auth-needing connection parks the delivery; an open
  *    breaker or a connection paused until later makes the job wait (RetryAfterError) without using an attempt;
- * 2. begin: `in_flight` + the open attempt row, COMMITTED before the call, so a crash leaves evidence;
+ * 1b. assets: the images the version references are fetched (publish and create campaign), outside any transaction
+ *    and before the delivery is `in_flight`, so a crash while fetching leaves it `pending`, not `unknown`. A fetch
+ *    failure is recorded as an attempt that never reached the vendor: transient (timeout, 5xx) → retried like a
+ *    `retryable` vendor error and counted against the attempt budget; permanent (404, too large, refused host,
+ *    unsupported type) → `invalid_request`, the delivery fails (dead letter) with a message naming the ref;
+ * 2. begin: `in_flight` + the open attempt row, COMMITTED before the call, so a crash leaves evidence; the payload
+ *    hash becomes the hash of what is sent, fetched images included;
  * 3. record: the outcome decided by `deliveries.machine.ts` (succeeded, retry later, failed, unknown → reconcile job,
  *    needs re-authorisation → connection flagged and delivery parked).
  */
@@ -15,7 +21,8 @@ import { ConnectorError, isConnectorError } from '../../connectors/index.js';
 import { inTransaction, type Executor } from '../../platform/db/index.js';
 import { enqueue, RetryAfterError, type JobContext } from '../../platform/queue/index.js';
 import type { Connection, ConnectionHandle } from '../connections/index.js';
-import { loadContentPayload } from './content-payload.js';
+import { isAssetFetchError, type AssetFetchError } from './content-assets-fetch.js';
+import { hashPayload, loadContentPayload, withFetchedAssets } from './content-payload.js';
 import type { DeliveriesContext } from './deliveries.context.js';
 import { reconcileDedupeKey, type DeliveryJobPayload } from './deliveries.jobs.js';
 import {
@@ -67,25 +74,45 @@ export async function runDeliveryAttempt(
       return;
     }
   }
+  // Phase 1b: the referenced images, all or nothing, before anything is marked in flight.
+  let assetFailure: ConnectorError | null = null;
+  let fetchMs = 0;
+  if (content && ACTIONS_WITH_ASSETS.has(d0.action)) {
+    const fetchStarted = performance.now();
+    try {
+      content = await withFetchedAssets(ctx.assets, content, { signal: job.signal });
+    } catch (e) {
+      // Shutdown or a lost lease: nothing was attempted; the job runs again.
+      if (job.signal.aborted) throw e;
+      assetFailure = assetConnectorError(e);
+    }
+    fetchMs = Math.round(performance.now() - fetchStarted);
+  }
   const target = d0.targetDeliveryId ? await findDelivery(ctx.db, d0.targetDeliveryId) : null;
+  const sentHash = content && content.assets.length > 0 ? hashPayload(d0.action, content) : null;
   // Phase 2: the attempt row is committed before the vendor sees anything.
   const begun = await inTransaction(ctx.db, async (tx) => {
     const d = await findDelivery(tx, p.deliveryId, { forUpdate: true });
     if (!d || d.generation !== p.generation || d.status !== 'pending') return null;
     assertMove(d.status, 'in_flight');
     const n = await beginAttempt(tx, d, { now: ctx.clock.now(), jobId: job.jobId });
+    if (sentHash !== null && sentHash !== d.payloadHash) {
+      await updateDelivery(tx, d.id, { payloadHash: sentHash }, ctx.clock.now());
+    }
     return { delivery: d, n };
   });
   if (!begun) return;
   const started = performance.now();
   let ref: ExternalRef | null = null;
-  let failure: unknown = null;
-  try {
-    ref = await invokeAction(handle.client, begun.delivery, content, target);
-  } catch (e) {
-    failure = e;
+  let failure: unknown = assetFailure;
+  if (!assetFailure) {
+    try {
+      ref = await invokeAction(handle.client, begun.delivery, content, target);
+    } catch (e) {
+      failure = e;
+    }
   }
-  const durationMs = Math.round(performance.now() - started);
+  const durationMs = assetFailure ? fetchMs : Math.round(performance.now() - started);
   const decision = await inTransaction(ctx.db, (tx) =>
     recordOutcome(ctx, tx, { ...begun, handle, ref, failure, durationMs }),
   );
@@ -140,6 +167,31 @@ async function claimDelivery(ctx: DeliveriesContext, tx: Executor, p: DeliveryJo
     return { kind: 'wait', delayMs: connection.pausedUntil.getTime() - now.getTime() };
   }
   return { kind: 'go', delivery: d, connection };
+}
+
+/** Actions whose connectors upload the version's images; an unpublish only needs the external id. */
+const ACTIONS_WITH_ASSETS: ReadonlySet<Delivery['action']> = new Set(['publishContent', 'createCampaign']);
+
+/**
+ * An image fetch failure as the ledger classifies vendor failures, so one decision path handles both: transient →
+ * `retryable` (with the image host's Retry-After), permanent → `invalid_request`. The message names the ref; the
+ * code (ASSET_NOT_FOUND, ASSET_HOST_REFUSED …) goes in `vendorCode`. No `httpStatus`: the vendor was not called.
+ */
+function assetConnectorError(e: unknown): ConnectorError {
+  const err: AssetFetchError | null = isAssetFetchError(e) ? e : null;
+  if (!err) {
+    return new ConnectorError({
+      kind: 'retryable',
+      message: `fetching the referenced images failed unexpectedly: ${(e as Error)?.message ?? String(e)}`,
+      vendorCode: 'ASSET_FETCH_FAILED',
+    });
+  }
+  return new ConnectorError({
+    kind: err.transient ? 'retryable' : 'invalid_request',
+    message: `${err.message} (no call was made to the vendor)`,
+    vendorCode: err.code,
+    ...(err.retryAfterMs !== undefined ? { retryAfterMs: err.retryAfterMs } : {}),
+  });
 }
 
 /** Calls the capability the delivery's action names; a connector without it is an invalid request. */

@@ -11,12 +11,15 @@
  * - generation: bumped by replay / retry decisions / resume; jobs of older generations stop.
  * - dead letter: a failed delivery; replayable (one or in bulk), keeping its history.
  * - destination: `{ connectionId, action }` a content item is delivered to when it is published.
+ * - asset: an image a version references (Markdown, `<img>`, `fields.featuredImage`), fetched right before the vendor
+ *   call and handed to the connector, which uploads it and rewrites the ref to the vendor URL.
  */
 import type { ModuleDeps, SwitchboardModule } from '../module.js';
 import type { HttpApp } from '../../platform/http/index.js';
 import type { EventConsumer } from '../../platform/events/index.js';
 import type { JobCatalog } from '../../platform/queue/index.js';
 import type { ConnectionsPort } from '../connections/index.js';
+import { createAssetFetcher, type AssetFetchOptions } from './content-assets-fetch.js';
 import type { ContentReader, DeliveriesContext } from './deliveries.context.js';
 import { defineDeliveryJobs, type DeliveryJobSchemas } from './deliveries.jobs.js';
 import { createDeliveryMetrics } from './deliveries.metrics.js';
@@ -40,6 +43,7 @@ export {
 export { DESTINATION_ACTIONS, type DestinationAction } from './destinations.service.js';
 export * from './deliveries.errors.js';
 export { ATTEMPT_JOB, RECONCILE_JOB, type DeliveryJobPayload } from './deliveries.jobs.js';
+export { DEFAULT_ASSET_FETCH_OPTIONS, type AssetFetchOptions } from './content-assets-fetch.js';
 
 type OmitCtx<F> = F extends (ctx: DeliveriesContext, ...rest: infer A) => infer R ? (...args: A) => R : never;
 
@@ -66,7 +70,12 @@ export type DeliveriesModule = SwitchboardModule & {
 };
 
 export function createDeliveriesModule(
-  deps: ModuleDeps & { connections: ConnectionsPort; content: ContentReader },
+  deps: ModuleDeps & {
+    connections: ConnectionsPort;
+    content: ContentReader;
+    /** Overrides of the image fetch limits; the allow-list defaults to `SWITCHBOARD_ASSET_ALLOWED_HOSTS`. */
+    assetFetch?: Partial<AssetFetchOptions>;
+  },
 ): DeliveriesModule {
   const jobs = defineDeliveryJobs({
     attempt: (payload, job) => runDeliveryAttempt(ctx, payload, job),
@@ -81,6 +90,7 @@ export function createDeliveriesModule(
     jobs,
     connections: deps.connections,
     content: deps.content,
+    assets: createAssetFetcher({ allowedHosts: deps.config.assetAllowedHosts, ...deps.assetFetch }),
     metrics: createDeliveryMetrics(deps.metrics),
     retry: {
       maxAttempts: deps.config.deliveryMaxAttempts,
@@ -112,5 +122,7 @@ export function createDeliveriesModule(
     registerRoutes(app) {
       registerDeliveryRoutes(app, ctx);
     },
+    /** Closes the image fetcher's keep-alive sockets (after workers stopped). */
+    stop: () => ctx.assets.close(),
   };
 }

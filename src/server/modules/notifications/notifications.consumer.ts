@@ -6,14 +6,21 @@
  * - `comment.created` → mentioned members: mentioned; the content owner and the author of the comment replied to:
  *   commented (unless already mentioned);
  * - `content.transitioned` → the owner: rejected (action `reject`, with the reason) or state_changed; reviewers with
- *   an open request on the item: state_changed.
+ *   an open request on the item: state_changed;
+ * - `webhook.subscription_disabled` → every active owner and admin of the workspace: webhook_disabled (the webhooks
+ *   module appends it when a receiver answered 410 or failed for 3 days; its payload is a typed event contract).
  *
  * Facts are re-read from the database rather than trusted from the payload: the event says *that* something
  * happened, the rows say to whom.
  */
 import { z } from 'zod';
 import type { Executor } from '../../platform/db/index.js';
-import { defineEventConsumer, type DomainEvent, type EventConsumer } from '../../platform/events/index.js';
+import {
+  defineEventConsumer,
+  TYPED_EVENT_PAYLOADS,
+  type DomainEvent,
+  type EventConsumer,
+} from '../../platform/events/index.js';
 import { enqueue, type JobCatalog } from '../../platform/queue/index.js';
 import type { Clock } from '../../platform/clock.js';
 import type { NotificationKind } from './notification-kinds.js';
@@ -25,6 +32,7 @@ import {
   findReviewRequestFacts,
   insertNotification,
   listOpenReviewers,
+  listWorkspaceAdmins,
   readPreferences,
 } from './notifications.repo.js';
 
@@ -36,6 +44,8 @@ interface Draft {
   title: string;
   body: string;
   data: Record<string, unknown>;
+  /** Path (under the public URL) the email points to. */
+  link?: string;
 }
 
 const contentRef = z.looseObject({ contentId: z.uuid() });
@@ -44,6 +54,9 @@ const transitioned = contentRef.extend({
   to: z.string(),
   action: z.string(),
   reason: z.string().nullable().optional(),
+  /** Carried by events since 2026-12; older events are looked up. */
+  title: z.string().optional(),
+  ownerId: z.uuid().optional(),
 });
 const commentCreated = contentRef.extend({ commentId: z.uuid() });
 const reviewRequested = contentRef.extend({ requestId: z.uuid() });
@@ -57,7 +70,7 @@ export interface NotificationConsumerDeps {
 export function defineNotificationsConsumer(deps: NotificationConsumerDeps): EventConsumer {
   return defineEventConsumer({
     name: NOTIFICATIONS_CONSUMER,
-    types: ['content.transitioned', 'comment.created', 'review.requested'],
+    types: ['content.transitioned', 'comment.created', 'review.requested', 'webhook.subscription_disabled'],
     handle: async (tx, event) => {
       const drafts = await draftNotifications(tx, event);
       if (drafts.length === 0) return;
@@ -117,7 +130,10 @@ async function draftNotifications(tx: Executor, event: DomainEvent): Promise<Dra
     case 'content.transitioned': {
       const p = transitioned.safeParse(event.payload);
       if (!p.success) return [];
-      const content = await findContentSummary(tx, ws, p.data.contentId);
+      const content =
+        p.data.title !== undefined && p.data.ownerId !== undefined
+          ? { title: p.data.title, ownerId: p.data.ownerId }
+          : await findContentSummary(tx, ws, p.data.contentId);
       if (!content) return [];
       const data = { contentId: p.data.contentId, from: p.data.from, to: p.data.to, action: p.data.action };
       const reason = p.data.reason ?? '';
@@ -148,6 +164,21 @@ async function draftNotifications(tx: Executor, event: DomainEvent): Promise<Dra
         });
       }
       return out;
+    }
+    case 'webhook.subscription_disabled': {
+      const p = TYPED_EVENT_PAYLOADS['webhook.subscription_disabled'].safeParse(event.payload);
+      if (!p.success) return [];
+      const { subscriptionId, url, cause, reason } = p.data;
+      return (await listWorkspaceAdmins(tx, ws)).map((userId) => ({
+        userId,
+        kind: 'webhook_disabled',
+        title: `Webhook disabled: ${url}`,
+        body:
+          `Switchboard disabled the webhook subscription ${subscriptionId} (${url}): ${reason}. ` +
+          'Fix the receiver, re-enable the subscription and replay its dead messages.',
+        data: { subscriptionId, url, cause, reason },
+        link: '/webhooks',
+      }));
     }
     default:
       return [];
@@ -184,7 +215,8 @@ async function deliver(tx: Executor, event: DomainEvent, drafts: Draft[], deps: 
       });
     }
     if (p.email) {
-      const link = typeof d.data.contentId === 'string' ? `\n\n${base}/content/${d.data.contentId}` : '';
+      const path = d.link ?? (typeof d.data.contentId === 'string' ? `/content/${d.data.contentId}` : null);
+      const link = path ? `\n\n${base}${path}` : '';
       await enqueue(tx, deps.jobs, 'notifications.email', {
         workspaceId: ws,
         userId: d.userId,

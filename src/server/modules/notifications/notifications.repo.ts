@@ -257,6 +257,20 @@ export async function listOpenReviewers(db: Executor, contentId: string): Promis
 }
 
 /** Of `userIds`, those still active members of the workspace (a notification never reaches a former member). */
+/** Active (not disabled) owners and admins of a workspace: who hears about workspace-wide integration problems. */
+export async function listWorkspaceAdmins(db: Executor, workspaceId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('memberships')
+    .innerJoin('users', 'users.id', 'memberships.user_id')
+    .select('users.id')
+    .where('memberships.workspace_id', '=', workspaceId)
+    .where('memberships.role', 'in', ['owner', 'admin'])
+    .where('users.disabled', '=', false)
+    .orderBy('users.id')
+    .execute();
+  return rows.map((r) => r.id);
+}
+
 export async function filterMembers(db: Executor, workspaceId: string, userIds: string[]): Promise<string[]> {
   if (userIds.length === 0) return [];
   const rows = await db

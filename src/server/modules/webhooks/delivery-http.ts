@@ -5,7 +5,12 @@
  */
 import { isIP } from 'node:net';
 import { request } from 'undici';
-import { isBlockedAddress, isHostAllowed, normalizeHost, type WebhookAgents } from './ssrf-guard.js';
+import {
+  isBlockedAddress,
+  isHostAllowed,
+  normalizeHost,
+  type WebhookAgents,
+} from '../../platform/http/index.js';
 import type { AttemptOutcome } from './webhooks.tables.js';
 
 /** Bytes of the response body kept on the attempt. */

@@ -4,7 +4,8 @@
  * - 2xx: the message succeeded; the subscription's failure run ends.
  * - 410 Gone: the receiver wants nothing more: the subscription is disabled, the message dead.
  * - anything else: the failure run starts (or continues). A run of `autoDisableAfterMs` (3 days) disables the
- *   subscription and tells the workspace owners; otherwise the message waits for the next slot of the schedule
+ *   subscription and appends `webhook.subscription_disabled` (the notifications module tells the workspace's owners
+ *   and admins); otherwise the message waits for the next slot of the schedule
  *   (or the receiver's Retry-After) — thrown as `RetryAfterError` so the queue reschedules the same job — and is
  *   dead after the last one.
  *
@@ -14,6 +15,7 @@
  */
 import { inTransaction, type Executor } from '../../platform/db/index.js';
 import { systemActor } from '../../platform/auth/index.js';
+import type { TypedEventPayload } from '../../platform/events/index.js';
 import { RetryAfterError, type JobContext } from '../../platform/queue/index.js';
 import { judgeAttempt, parseRetryAfter } from './delivery-schedule.js';
 import { sendWebhookAttempt } from './delivery-http.js';
@@ -29,7 +31,6 @@ import {
   clearSubscriptionFailing,
   disableSubscriptionRow,
   findSubscription,
-  listWorkspaceOwners,
   markSubscriptionFailing,
   readAllowedHosts,
   type Subscription,
@@ -116,13 +117,13 @@ export async function deliverMessage(
       return finish('succeeded', null);
     }
     if (verdict.kind === 'gone') {
-      await disableSubscription(ctx, tx, sub, 'the receiver answered 410 Gone');
+      await disableSubscription(ctx, tx, sub, 'receiver_gone', 'the receiver answered 410 Gone');
       return finish('dead', 'receiver answered 410 Gone; subscription disabled');
     }
     const failingSince = (await markSubscriptionFailing(tx, sub.id, finishedAt)) ?? finishedAt;
     if (finishedAt.getTime() - failingSince.getTime() >= ctx.options.autoDisableAfterMs) {
       const days = Math.round(ctx.options.autoDisableAfterMs / 86_400_000);
-      await disableSubscription(ctx, tx, sub, `every delivery failed for ${days} days`);
+      await disableSubscription(ctx, tx, sub, 'failing', `every delivery failed for ${days} days`);
       return finish('dead');
     }
     if (verdict.kind === 'exhausted') return finish('dead');
@@ -143,13 +144,15 @@ export async function deliverMessage(
 }
 
 /**
- * Disables a subscription (410 Gone or 3 days of failures): the event `webhook.subscription_disabled` is appended
- * and the owners are notified, in the same transaction. Its pending messages die when their jobs run.
+ * Disables a subscription (410 Gone or 3 days of failures) and appends `webhook.subscription_disabled` in the same
+ * transaction; the notifications module's consumer turns that event into in-app notifications and emails for the
+ * workspace's owners and admins. Its pending messages die when their jobs run.
  */
 async function disableSubscription(
   ctx: WebhooksContext,
   tx: Executor,
   sub: Subscription,
+  cause: TypedEventPayload<'webhook.subscription_disabled'>['cause'],
   reason: string,
 ): Promise<void> {
   // Parallel messages can fail at the same moment: only the one that flips `enabled` reports it.
@@ -158,22 +161,14 @@ async function disableSubscription(
     workspaceId: sub.workspaceId,
     type: 'webhook.subscription_disabled',
     subject: `webhook_subscription:${sub.id}`,
-    payload: { subscriptionId: sub.id, url: sub.url, reason },
+    payload: {
+      subscriptionId: sub.id,
+      url: sub.url,
+      cause,
+      reason,
+    } satisfies TypedEventPayload<'webhook.subscription_disabled'>,
     actor: systemActor(sub.workspaceId),
   });
-  if (ctx.notifyOwners) {
-    for (const userId of await listWorkspaceOwners(tx, sub.workspaceId)) {
-      await ctx.notifyOwners(tx, {
-        workspaceId: sub.workspaceId,
-        userId,
-        subject: `Webhook disabled: ${sub.url}`.slice(0, 300),
-        text:
-          `Switchboard disabled the webhook subscription ${sub.id} (${sub.url}): ${reason}.\n` +
-          `Fix the receiver, re-enable the subscription and replay its dead messages:\n` +
-          `${ctx.publicUrl}/api/v1/webhooks/subscriptions/${sub.id}`,
-      });
-    }
-  }
   ctx.logger.warn(
     { subscription_id: sub.id, workspace_id: sub.workspaceId, reason },
     'webhook subscription disabled',

@@ -79,6 +79,59 @@ describe('inbound parsers', () => {
     expect(() => parse('nothing=here')).toThrow(InboundParseError);
   });
 
+  it("Mailchimp's real shapes: upemail names the old and new address, merges nest, fired_at is UTC", () => {
+    const parse = (fields: Record<string, string>) =>
+      PARSERS.mailchimp({
+        body: Buffer.from(new URLSearchParams(fields).toString()),
+        contentType: 'application/x-www-form-urlencoded',
+        source,
+        eventType: '',
+      });
+    // Mailchimp's documented upemail payload: no data[email] nor data[id].
+    const [changed] = parse({
+      type: 'upemail',
+      fired_at: '2009-03-26 22:15:09',
+      'data[list_id]': 'a6b5da1054',
+      'data[new_id]': '51da8c3259',
+      'data[new_email]': 'api+new@mailchimp.com',
+      'data[old_email]': 'api+old@mailchimp.com',
+    });
+    expect(changed).toEqual({
+      type: 'contact.updated',
+      subject: 'contact:email:api+old@mailchimp.com',
+      payload: expect.objectContaining({
+        email: 'api+old@mailchimp.com',
+        previousEmail: 'api+old@mailchimp.com',
+        newEmail: 'api+new@mailchimp.com',
+        memberId: '51da8c3259',
+        occurredAt: '2009-03-26T22:15:09.000Z',
+      }),
+    });
+    const [profile] = parse({
+      type: 'profile',
+      fired_at: '2009-03-26 21:31:21',
+      'data[id]': '8a25ff1d98',
+      'data[list_id]': 'a6b5da1054',
+      'data[email]': 'api@mailchimp.com',
+      'data[merges][FNAME]': 'Mailchimp',
+      'data[merges][GROUPINGS][0][name]': 'Interests',
+      'data[merges][GROUPINGS][0][groups]': 'Cooking,Hiking',
+    });
+    expect(profile!.payload).toMatchObject({
+      memberId: '8a25ff1d98',
+      merges: { FNAME: 'Mailchimp', GROUPINGS: { 0: { name: 'Interests', groups: 'Cooking,Hiking' } } },
+    });
+    const [polluting] = parse({
+      type: 'profile',
+      'data[email]': 'p@x.test',
+      'data[merges][__proto__][polluted]': 'yes',
+    });
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(polluting!.payload).not.toHaveProperty('merges');
+    expect(parse({})).toEqual([]);
+    expect(() => parse({ type: 'upemail', 'data[new_email]': 'n@x.test' })).toThrow(/data\[old_email\]/);
+  });
+
   it('HubSpot arrays: known contact subscription types become events; malformed JSON or events fail', () => {
     const parse = (body: string) =>
       PARSERS.hubspot({

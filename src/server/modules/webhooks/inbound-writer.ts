@@ -2,8 +2,8 @@
  * Group commit for inbound webhooks. Every verified request must be stored with its processing job in one
  * transaction before it is acknowledged; doing that one request at a time costs a transaction (and, embedded, a
  * WAL flush) per webhook. The writer gathers the requests that arrive while a write is in flight and stores them
- * together: one transaction, one multi-row INSERT … ON CONFLICT DO NOTHING for the rows, one `enqueueMany` for
- * their jobs. Each request still waits for the commit that contains it, so "2xx" keeps meaning "durably stored".
+ * together: one transaction, one multi-row INSERT … ON CONFLICT DO NOTHING for the rows, one processing job per
+ * workspace of the batch. Each request still waits for the commit that contains it, so "2xx" keeps meaning "durably stored".
  *
  * Invariants: a request is answered only after its batch committed; a failed batch fails every request in it (the
  * sender retries); a webhook id repeated inside one batch is stored once, and the repeats are answered duplicate.
@@ -88,12 +88,17 @@ export class InboundWriter {
         RETURNING id, source_id, dedupe_id`.execute(tx);
       const idByKey = new Map(inserted.rows.map((r) => [`${r.source_id}\u0000${r.dedupe_id}`, r.id]));
       const stored = unique.filter((r) => idByKey.has(key(r)));
+      // One processing job per workspace of the batch, not per request: the job processes every received row of
+      // its workspace (processInbound), so the rows stored here are covered once it runs.
+      const firstOfWorkspace = new Map<string, string>();
+      for (const r of stored)
+        if (!firstOfWorkspace.has(r.workspaceId)) firstOfWorkspace.set(r.workspaceId, idByKey.get(key(r))!);
       await enqueueMany(
         tx,
         this.jobs,
-        stored.map((r) => ({
+        [...firstOfWorkspace].map(([workspaceId, inboundId]) => ({
           name: 'webhooks.process_inbound' as const,
-          payload: { workspaceId: r.workspaceId, inboundId: idByKey.get(key(r))! },
+          payload: { workspaceId, inboundId },
         })),
       );
       // Only the first occurrence of a key in the batch gets the id; later ones are duplicates.

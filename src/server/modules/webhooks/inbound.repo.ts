@@ -1,4 +1,5 @@
 /** SQL for inbound endpoints (generic sources) and stored inbound requests. */
+import { sql } from 'kysely';
 import type { Executor } from '../../platform/db/index.js';
 import { webhookDb, type InboundScheme, type InboundStatus } from './webhooks.tables.js';
 
@@ -238,22 +239,24 @@ export async function listInbound(
   return (await query.execute()).map(toInbound);
 }
 
-export async function finishInbound(
-  db: Executor,
-  id: string,
-  r: { status: 'processed' | 'failed'; error: string | null; eventsEmitted: number; at: Date },
-): Promise<void> {
-  await webhookDb(db)
-    .updateTable('inbound_webhooks')
-    .set((eb) => ({
-      status: r.status,
-      error: r.error,
-      events_emitted: r.eventsEmitted,
-      attempts: eb('attempts', '+', 1),
-      processed_at: r.at,
-    }))
-    .where('id', '=', id)
-    .execute();
+export interface InboundOutcome {
+  id: string;
+  status: 'processed' | 'failed';
+  error: string | null;
+  eventsEmitted: number;
+}
+
+/** Records the outcome of processed rows in one statement. */
+export async function finishInboundRows(db: Executor, rows: InboundOutcome[], at: Date): Promise<void> {
+  if (rows.length === 0) return;
+  await sql`
+    UPDATE inbound_webhooks AS w
+    SET status = v.status, error = v.error, events_emitted = v.events, attempts = w.attempts + 1,
+        processed_at = ${at}::timestamptz
+    FROM unnest(${rows.map((r) => r.id)}::uuid[], ${rows.map((r) => r.status)}::text[],
+                ${rows.map((r) => r.error)}::text[], ${rows.map((r) => r.eventsEmitted)}::int[])
+         AS v(id, status, error, events)
+    WHERE w.id = v.id`.execute(db);
 }
 
 export async function resetInbound(db: Executor, id: string): Promise<void> {
@@ -264,15 +267,10 @@ export async function resetInbound(db: Executor, id: string): Promise<void> {
     .execute();
 }
 
-/**
- * Other received rows of a workspace that no one is processing right now (SKIP LOCKED), oldest first: the
- * processing job takes them along in its transaction, so a burst is parsed in a few transactions instead of one
- * per request. Their own jobs then find them processed and finish at once.
- */
+/** Locks the oldest received rows of a workspace (SKIP LOCKED: rows another job holds are left to it). */
 export async function lockReceivedBatch(
   db: Executor,
   workspaceId: string,
-  exceptId: string,
   limit: number,
 ): Promise<InboundWebhook[]> {
   const rows = await webhookDb(db)
@@ -280,7 +278,6 @@ export async function lockReceivedBatch(
     .selectAll()
     .where('workspace_id', '=', workspaceId)
     .where('status', '=', 'received')
-    .where('id', '!=', exceptId)
     .orderBy('received_at')
     .orderBy('id')
     .limit(limit)

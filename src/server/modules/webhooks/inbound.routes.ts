@@ -6,7 +6,8 @@
  *   limit → 413): verification must see the exact bytes, and nothing is parsed before it passes.
  *   Answers: 200 `{ id, status: "received" }`, 200 `{ status: "duplicate" }` (webhook id seen), 401 (verification
  *   failed), 404 (unknown source), 413 (too large).
- * - `GET /hooks/{connectionId}`: Mailchimp checks a webhook URL with a GET before using it.
+ * - `GET /hooks/{connectionId}`: Mailchimp checks a webhook URL with a GET before using it (200, or 401 when the
+ *   URL's `?secret=` does not match).
  * - `/api/v1/webhooks/inbound…`: the inbound log (status=failed: the inbound dead letters) and reprocess;
  *   `/api/v1/webhooks/endpoints…`: generic endpoints.
  */
@@ -109,12 +110,19 @@ export function registerInboundHookRoutes(app: HttpApp, ctx: WebhooksContext): v
         config: { public: true },
         schema: {
           tags: TAGS,
-          summary: 'URL check some vendors (Mailchimp) make before sending webhooks',
+          summary:
+            "URL check some vendors make before sending webhooks (Mailchimp's validator; its ?secret= is checked)",
           params: idParams,
           response: { 200: z.object({ ok: z.literal(true), vendor: z.string() }) },
         },
       },
-      async (request) => ({ ok: true as const, ...(await checkInboundConnection(ctx, request.params.id)) }),
+      async (request) => ({
+        ok: true as const,
+        ...(await checkInboundConnection(ctx, request.params.id, {
+          url: request.url,
+          headers: request.headers,
+        })),
+      }),
     );
   });
 }

@@ -25,7 +25,7 @@ import {
   deleteEndpointRow,
   findEndpoint,
   findInbound,
-  finishInbound,
+  finishInboundRows,
   insertEndpoint,
   listEndpoints,
   listInbound,
@@ -34,6 +34,7 @@ import {
   updateEndpointRow,
   type EndpointWrite,
   type InboundEndpoint,
+  type InboundOutcome,
   type InboundWebhook,
 } from './inbound.repo.js';
 import { generateWebhookSecret } from './standard-webhooks.js';
@@ -196,12 +197,47 @@ export async function ingestInbound(
   return id ? { id, duplicate: false } : { id: null, duplicate: true };
 }
 
-/** Whether a connection accepts webhooks (Mailchimp checks the URL with a GET before it sends anything). */
+/**
+ * Whether a connection accepts webhooks: the URL check some vendors make before they send anything (Mailchimp's
+ * validator GETs the configured URL, `?secret=` included). For URL-secret vendors the secret is checked as on a
+ * POST — 401, logged and counted otherwise — so the check cannot be used to probe connections; vendors that sign
+ * bodies have nothing to verify on a bodiless GET.
+ */
 export async function checkInboundConnection(
   ctx: WebhooksContext,
   connectionId: string,
+  req: Pick<RawInbound, 'url' | 'headers'>,
 ): Promise<{ vendor: string }> {
-  const s = await resolveConnectionSource(ctx, connectionId);
+  const s = await resolveSource(ctx, { kind: 'connection', id: connectionId });
+  if (s.verifier === 'url_secret') {
+    const verdict = s.secret
+      ? VERIFIERS.url_secret(
+          {
+            method: 'GET',
+            url: req.url,
+            publicUrl: ctx.publicUrl,
+            headers: req.headers,
+            body: Buffer.alloc(0),
+            nowMs: ctx.clock.nowMs(),
+          },
+          { secret: s.secret, toleranceSeconds: ctx.options.inboundToleranceSeconds },
+        )
+      : ({ ok: false, reason: 'no_webhook_secret_configured' } as const);
+    if (!verdict.ok) {
+      ctx.metrics.inbound('rejected', s.vendor);
+      ctx.logger.warn(
+        {
+          source: s.kind,
+          source_id: s.id,
+          workspace_id: s.workspaceId,
+          vendor: s.vendor,
+          reason: verdict.reason,
+        },
+        'inbound webhook URL check rejected',
+      );
+      throw new WebhookSignatureInvalidError(verdict.reason);
+    }
+  }
   return { vendor: s.vendor };
 }
 
@@ -209,30 +245,44 @@ function parserOf(row: InboundWebhook): InboundParserKind {
   return row.sourceKind === 'endpoint' ? 'generic' : (VENDOR_WEBHOOKS[row.vendor]?.parser ?? 'generic');
 }
 
-/** Rows processed per transaction by one processing job (its own row plus others waiting). */
-const PROCESS_BATCH = 25;
+/** Rows processed per transaction by a processing job. */
+const PROCESS_BATCH = 50;
+/** Transactions one job runs before it hands the rest to a follow-up job (keeps jobs short under a flood). */
+const PROCESS_ROUNDS = 20;
 
 /**
- * The body of `webhooks.process_inbound`: parse the stored request into canonical events and append them, in one
- * transaction with the row's status — together with other received rows of the workspace that are waiting (see
- * `lockReceivedBatch`). A parse failure is recorded on its row (status failed, error) instead of retried.
+ * The body of `webhooks.process_inbound`: parse stored requests into canonical events and append them, in one
+ * transaction with the rows' status. The ingest path enqueues ONE job per group-committed write (not one per
+ * request), so a job processes every received row of its workspace, oldest first, in batches; the rows it was
+ * enqueued for are among them, or were taken by an earlier job (rows are locked SKIP LOCKED, so jobs on several
+ * workers split a backlog). A parse failure is recorded on its row (status failed, error) instead of retried.
  */
 export async function processInbound(
   ctx: WebhooksContext,
   p: ProcessInboundPayload,
   job?: JobContext,
 ): Promise<void> {
-  // Most jobs of a burst find their row already processed by an earlier job's batch: no transaction for those.
-  const peek = await findInbound(ctx.db, p.inboundId, { workspaceId: p.workspaceId });
-  if (!peek || peek.status !== 'received') return;
-  await inTransaction(ctx.db, async (tx) => {
-    const row = await findInbound(tx, p.inboundId, { workspaceId: p.workspaceId, forUpdate: true });
-    if (!row || row.status !== 'received') return;
-    const rows = [row, ...(await lockReceivedBatch(tx, row.workspaceId, row.id, PROCESS_BATCH - 1))].sort(
-      (a, b) => a.receivedAt.getTime() - b.receivedAt.getTime(),
-    );
+  for (let round = 0; round < PROCESS_ROUNDS; round++) {
+    const n = await processInboundBatch(ctx, p.workspaceId, job);
+    if (n < PROCESS_BATCH) return;
+  }
+  // Still more waiting: a follow-up job continues; the rows stay `received` (durable) until it runs.
+  await enqueue(ctx.db, ctx.jobs, 'webhooks.process_inbound', p);
+}
+
+/** One transaction: lock up to PROCESS_BATCH received rows, parse, append their events, record their outcome. */
+async function processInboundBatch(
+  ctx: WebhooksContext,
+  workspaceId: string,
+  job?: JobContext,
+): Promise<number> {
+  return inTransaction(ctx.db, async (tx) => {
+    const rows = await lockReceivedBatch(tx, workspaceId, PROCESS_BATCH);
+    if (rows.length === 0) return 0;
     const eventTypes = new Map<string, string>();
-    const actor = systemActor(row.workspaceId);
+    const actor = systemActor(workspaceId);
+    const outcomes: InboundOutcome[] = [];
+    const at = ctx.clock.now();
     for (const r of rows) {
       let eventType = 'webhook.received';
       if (r.sourceKind === 'endpoint') {
@@ -252,12 +302,7 @@ export async function processInbound(
         });
       } catch (e) {
         if (!(e instanceof InboundParseError)) throw e;
-        await finishInbound(tx, r.id, {
-          status: 'failed',
-          error: e.message,
-          eventsEmitted: 0,
-          at: ctx.clock.now(),
-        });
+        outcomes.push({ id: r.id, status: 'failed', error: e.message, eventsEmitted: 0 });
         ctx.metrics.processed('failed', r.vendor);
         (job?.logger ?? ctx.logger).warn(
           { inbound_id: r.id, err: e.message },
@@ -274,14 +319,11 @@ export async function processInbound(
           actor,
         });
       }
-      await finishInbound(tx, r.id, {
-        status: 'processed',
-        error: null,
-        eventsEmitted: events.length,
-        at: ctx.clock.now(),
-      });
+      outcomes.push({ id: r.id, status: 'processed', error: null, eventsEmitted: events.length });
       ctx.metrics.processed('processed', r.vendor);
     }
+    await finishInboundRows(tx, outcomes, at);
+    return rows.length;
   });
 }
 

@@ -15,6 +15,9 @@
  *   its processing job; processed into canonical events (`contact.updated`, `email.bounced` …) or failed (the
  *   inbound dead letters, reprocessable).
  * - endpoint: a generic inbound source verified by Standard Webhooks or an HMAC-SHA256 header.
+ * - retention: finished history (processed/failed inbound requests, succeeded/dead messages and their attempts) is
+ *   deleted by the hourly `webhooks.prune` job after `SWITCHBOARD_WEBHOOK_RETENTION_DAYS`; inbound requests are kept
+ *   at least the replay-protection window (7 days).
  */
 import type { Registry } from 'prom-client';
 import type { ModuleDeps, SwitchboardModule } from '../module.js';
@@ -22,27 +25,26 @@ import type { EncryptedColumn, SecretBox } from '../../platform/crypto/index.js'
 import { loadSecretBox } from '../../platform/crypto/index.js';
 import type { EventConsumer } from '../../platform/events/index.js';
 import type { HttpApp } from '../../platform/http/index.js';
-import type { JobCatalog } from '../../platform/queue/index.js';
+import type { CronEntry, JobCatalog } from '../../platform/queue/index.js';
 import { deliverMessage } from './delivery.service.js';
 import { processInbound } from './inbound.service.js';
+import { pruneWebhookHistory } from './retention.service.js';
 import { InboundWriter } from './inbound-writer.js';
 import { registerInboundApiRoutes, registerInboundHookRoutes } from './inbound.routes.js';
 import { registerMessageRoutes } from './messages.routes.js';
-import { createWebhookAgents, type WebhookAgents } from './ssrf-guard.js';
+import { createWebhookAgents, type WebhookAgents } from '../../platform/http/index.js';
 import { registerSubscriptionRoutes } from './subscriptions.routes.js';
 import {
   DEFAULT_WEBHOOK_OPTIONS,
-  type OwnerNotifier,
   type WebhookConnectionsPort,
   type WebhookOptions,
   type WebhooksContext,
 } from './webhooks.context.js';
 import { defineWebhooksConsumer } from './webhooks.consumer.js';
-import { defineWebhookJobs, type WebhookJobSchemas } from './webhooks.jobs.js';
+import { defineWebhookJobs, WEBHOOKS_PRUNE_CRON, type WebhookJobSchemas } from './webhooks.jobs.js';
 import { createWebhookMetrics } from './webhooks.metrics.js';
 
 export type {
-  OwnerNotifier,
   WebhookConnection,
   WebhookConnectionsPort,
   WebhookOptions,
@@ -50,7 +52,11 @@ export type {
 } from './webhooks.context.js';
 export { DEFAULT_WEBHOOK_OPTIONS } from './webhooks.context.js';
 export * from './webhooks.errors.js';
-export { WebhookTargetRefusedError, WebhookTargetUnresolvableError, isBlockedAddress } from './ssrf-guard.js';
+export {
+  WebhookTargetRefusedError,
+  WebhookTargetUnresolvableError,
+  isBlockedAddress,
+} from '../../platform/http/index.js';
 export {
   buildWebhookHeaders,
   generateWebhookSecret,
@@ -59,7 +65,14 @@ export {
   SECRET_PREFIX,
 } from './standard-webhooks.js';
 export { WEBHOOKS_CONSUMER } from './webhooks.consumer.js';
-export { DELIVER_JOB, PROCESS_INBOUND_JOB, type WebhookJobSchemas } from './webhooks.jobs.js';
+export {
+  DELIVER_JOB,
+  PROCESS_INBOUND_JOB,
+  PRUNE_JOB,
+  WEBHOOKS_PRUNE_CRON,
+  type WebhookJobSchemas,
+} from './webhooks.jobs.js';
+export type { PruneResult } from './retention.service.js';
 export type { WebhookTables } from './webhooks.tables.js';
 
 /**
@@ -100,6 +113,8 @@ export interface WebhookServices {
   pageInbound: OmitCtx<typeof inbound.pageInbound>;
   reprocessInbound: OmitCtx<typeof inbound.reprocessInbound>;
   createEndpoint: OmitCtx<typeof inbound.createEndpoint>;
+  /** Retention now (what the hourly `webhooks.prune` job runs); returns the rows deleted. */
+  pruneHistory: OmitCtx<typeof pruneWebhookHistory>;
 }
 
 export interface WebhooksModuleDeps extends Pick<
@@ -110,13 +125,12 @@ export interface WebhooksModuleDeps extends Pick<
   secrets?: SecretBox;
   /** The connections module's lookup for `/hooks/{connectionId}`; without it those requests get 404. */
   connections?: WebhookConnectionsPort;
-  /** How owners hear about an auto-disabled subscription (the event `webhook.subscription_disabled` is always appended). */
-  notifyOwners?: OwnerNotifier;
   options?: Partial<WebhookOptions>;
 }
 
 export type WebhooksModule = SwitchboardModule & {
   readonly jobs: JobCatalog<WebhookJobSchemas>;
+  readonly cron: readonly CronEntry[];
   /** Register on `events.consumers` (the composition root does). */
   readonly consumers: readonly EventConsumer[];
   readonly services: WebhookServices;
@@ -133,6 +147,7 @@ export function createWebhooksModule(deps: WebhooksModuleDeps): WebhooksModule {
   const options: WebhookOptions = {
     ...DEFAULT_WEBHOOK_OPTIONS,
     inboundBodyLimitBytes: deps.config.bodyLimitBytes,
+    retentionMs: deps.config.webhookRetentionDays * 24 * 3_600_000,
     ...deps.options,
   };
   const secrets =
@@ -152,6 +167,10 @@ export function createWebhooksModule(deps: WebhooksModuleDeps): WebhooksModule {
     {
       deliver: (p, job) => deliverMessage(ctx, p, job),
       processInbound: (p, job) => processInbound(ctx, p, job),
+      prune: async (job) => {
+        const pruned = await pruneWebhookHistory(ctx, { signal: job.signal });
+        job.logger.info(pruned, 'pruned webhook history');
+      },
     },
     { maxDeliveryAttempts: options.retryScheduleMs.length + 1, deliveryTimeoutMs: options.deliveryTimeoutMs },
   );
@@ -168,7 +187,6 @@ export function createWebhooksModule(deps: WebhooksModuleDeps): WebhooksModule {
     publicUrl: deps.config.publicUrl,
     options,
     connections: deps.connections ?? null,
-    notifyOwners: deps.notifyOwners ?? null,
     inboundWriter: new InboundWriter(deps.db.kysely, jobs),
     sourceCache: new Map(),
   };
@@ -179,6 +197,7 @@ export function createWebhooksModule(deps: WebhooksModuleDeps): WebhooksModule {
   return {
     name: 'webhooks',
     jobs,
+    cron: [WEBHOOKS_PRUNE_CRON],
     consumers: [defineWebhooksConsumer(ctx)],
     context: ctx,
     services: {
@@ -198,6 +217,7 @@ export function createWebhooksModule(deps: WebhooksModuleDeps): WebhooksModule {
       pageInbound: bind(inbound.pageInbound),
       reprocessInbound: bind(inbound.reprocessInbound),
       createEndpoint: bind(inbound.createEndpoint),
+      pruneHistory: bind(pruneWebhookHistory),
     },
     registerRoutes(app) {
       registerSubscriptionRoutes(app, ctx);

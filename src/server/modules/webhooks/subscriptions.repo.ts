@@ -244,17 +244,6 @@ export async function writeAllowedHosts(
     .execute();
 }
 
-/** Owners of a workspace (who is told about an auto-disabled subscription). */
-export async function listWorkspaceOwners(db: Executor, workspaceId: string): Promise<string[]> {
-  const rows = await db
-    .selectFrom('memberships')
-    .select('user_id')
-    .where('workspace_id', '=', workspaceId)
-    .where('role', '=', 'owner')
-    .execute();
-  return rows.map((r) => r.user_id);
-}
-
 /** Disables a subscription that is still enabled; false when another attempt (or a user) got there first. */
 export async function disableSubscriptionRow(
   db: Executor,

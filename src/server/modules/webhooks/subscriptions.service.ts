@@ -6,7 +6,7 @@ import type { Actor } from '../../platform/auth/index.js';
 import { authorize } from '../../platform/auth/index.js';
 import { inTransaction } from '../../platform/db/index.js';
 import { NotFoundError, ValidationError } from '../../platform/errors/index.js';
-import { assertTargetAllowed, normalizeHost } from './ssrf-guard.js';
+import { assertTargetAllowed, normalizeHost } from '../../platform/http/index.js';
 import { generateWebhookSecret } from './standard-webhooks.js';
 import { parseEventTypeFilters, validatePayloadFilter } from './subscription-filter.js';
 import {

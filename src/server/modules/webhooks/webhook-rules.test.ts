@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { judgeAttempt, parseRetryAfter } from './delivery-schedule.js';
-import { assertTargetAllowed, isBlockedAddress } from './ssrf-guard.js';
+import { assertTargetAllowed, isBlockedAddress } from '../../platform/http/index.js';
 import { matchesSubscription, parseEventTypeFilters, validatePayloadFilter } from './subscription-filter.js';
 import { DEFAULT_WEBHOOK_OPTIONS } from './webhooks.context.js';
 

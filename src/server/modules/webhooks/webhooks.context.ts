@@ -7,7 +7,7 @@ import type { Events } from '../../platform/events/index.js';
 import type { Logger } from '../../platform/logger.js';
 import type { JobCatalog } from '../../platform/queue/index.js';
 import type { InboundWriter } from './inbound-writer.js';
-import type { WebhookAgents } from './ssrf-guard.js';
+import type { WebhookAgents } from '../../platform/http/index.js';
 import type { WebhookJobSchemas } from './webhooks.jobs.js';
 import type { WebhookMetrics } from './webhooks.metrics.js';
 
@@ -24,15 +24,6 @@ export interface WebhookConnection {
 export interface WebhookConnectionsPort {
   findWebhookConnection(connectionId: string): Promise<WebhookConnection | null>;
 }
-
-/**
- * Tells one member something needs them (an auto-disabled subscription: every owner of the workspace), in the
- * caller's transaction. Wired to the notifications module's email job in modules.ts.
- */
-export type OwnerNotifier = (
-  tx: Executor,
-  message: { workspaceId: string; userId: string; subject: string; text: string },
-) => Promise<void>;
 
 export interface WebhookOptions {
   /** Whole-attempt timeout (connect, send, response headers and the first 4 KiB); default 10 s. */
@@ -54,6 +45,20 @@ export interface WebhookOptions {
    * made on this node apply at once; on other nodes within this time.
    */
   sourceCacheMs: number;
+  /**
+   * Finished history older than this is pruned by `webhooks.prune`: processed and failed inbound requests (counted
+   * from their last processing), succeeded and dead outbound messages with their attempts (from when they
+   * finished). Default 30 days (`SWITCHBOARD_WEBHOOK_RETENTION_DAYS`).
+   */
+  retentionMs: number;
+  /**
+   * Inbound requests younger than this are never pruned, whatever the retention: their rows are the replay
+   * protection (`UNIQUE (source, webhook id)`), and senders retry for up to a day or two (HubSpot 24 h, Standard
+   * Webhooks senders ~28 h, Mailchimp 75 min). Default 7 days.
+   */
+  inboundDedupeWindowMs: number;
+  /** Rows deleted per statement by `webhooks.prune` (each statement is its own short transaction); default 500. */
+  pruneBatchSize: number;
 }
 
 export const DEFAULT_WEBHOOK_OPTIONS: WebhookOptions = {
@@ -73,6 +78,9 @@ export const DEFAULT_WEBHOOK_OPTIONS: WebhookOptions = {
   inboundBodyLimitBytes: 1024 * 1024,
   inboundToleranceSeconds: 5 * 60,
   sourceCacheMs: 5_000,
+  retentionMs: 30 * 24 * 3_600_000,
+  inboundDedupeWindowMs: 7 * 24 * 3_600_000,
+  pruneBatchSize: 500,
 };
 
 export interface WebhooksContext {
@@ -89,7 +97,6 @@ export interface WebhooksContext {
   publicUrl: string;
   options: WebhookOptions;
   connections: WebhookConnectionsPort | null;
-  notifyOwners: OwnerNotifier | null;
   /** Group commit of verified inbound requests with their jobs. */
   inboundWriter: InboundWriter;
   /** Inbound sources (endpoint or connection, with the opened secret) by id, for `sourceCacheMs`. */

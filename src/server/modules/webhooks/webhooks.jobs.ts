@@ -9,9 +9,11 @@
  * - `webhooks.process_inbound { inboundId }`: parses one verified inbound request into canonical events. Enqueued in
  *   the ingest transaction; a payload that cannot be parsed is marked failed (the inbound dead letters) rather
  *   than retried, because a retry would fail the same way until the parser is fixed.
+ * - `webhooks.prune {}`: deletes finished history older than the retention in bounded batches (retention.service.ts);
+ *   fired hourly by the cron entry `WEBHOOKS_PRUNE_CRON`.
  */
 import { z } from 'zod';
-import { defineJobs, type JobContext } from '../../platform/queue/index.js';
+import { defineJobs, type CronEntry, type JobContext } from '../../platform/queue/index.js';
 
 export const deliverPayload = z
   .object({ workspaceId: z.uuid(), messageId: z.string().min(1).max(100) })
@@ -21,13 +23,26 @@ export type DeliverPayload = z.output<typeof deliverPayload>;
 export const processInboundPayload = z.object({ workspaceId: z.uuid(), inboundId: z.uuid() }).strict();
 export type ProcessInboundPayload = z.output<typeof processInboundPayload>;
 
+export const prunePayload = z.object({}).strict();
+
 export type WebhookJobSchemas = {
   'webhooks.deliver': typeof deliverPayload;
   'webhooks.process_inbound': typeof processInboundPayload;
+  'webhooks.prune': typeof prunePayload;
 };
 
 export const DELIVER_JOB = 'webhooks.deliver';
 export const PROCESS_INBOUND_JOB = 'webhooks.process_inbound';
+export const PRUNE_JOB = 'webhooks.prune';
+
+/** Hourly retention run (minute 29, away from the kernel's and the queue's own pruning). */
+export const WEBHOOKS_PRUNE_CRON: CronEntry = {
+  name: PRUNE_JOB,
+  cron: '29 * * * *',
+  timezone: 'UTC',
+  job: PRUNE_JOB,
+  payload: {},
+};
 
 /** Lane of a subscription that delivers in order. */
 export const subscriptionLane = (subscriptionId: string) => `webhooks.subscription:${subscriptionId}`;
@@ -40,6 +55,7 @@ export function defineWebhookJobs(
   handlers: {
     deliver: (payload: DeliverPayload, ctx: JobContext) => Promise<void>;
     processInbound: (payload: ProcessInboundPayload, ctx: JobContext) => Promise<void>;
+    prune: (ctx: JobContext) => Promise<void>;
   },
   opts: { maxDeliveryAttempts: number; deliveryTimeoutMs: number },
 ) {
@@ -58,6 +74,14 @@ export function defineWebhookJobs(
       leaseMs: 60_000,
       retry: { maxAttempts: 10, baseMs: 1_000, maxMs: 10 * 60_000 },
       priority: 1,
+    },
+    'webhooks.prune': {
+      payload: prunePayload,
+      handler: (_payload, job) => handlers.prune(job),
+      leaseMs: 10 * 60_000,
+      retry: { maxAttempts: 3, baseMs: 60_000, maxMs: 10 * 60_000 },
+      // Housekeeping yields to deliveries and inbound processing.
+      priority: -10,
     },
   });
 }

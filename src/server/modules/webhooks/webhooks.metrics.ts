@@ -1,5 +1,6 @@
 /**
- * Webhook metrics: deliveries by outcome, attempt latency, inbound verified / rejected / duplicate counts.
+ * Webhook metrics: deliveries by outcome, attempt latency, inbound verified / rejected / duplicate counts, rows
+ * pruned by retention.
  * Registered once per registry (several test apps may share none; each builds its own registry).
  */
 import { Counter, Histogram, type Registry } from 'prom-client';
@@ -11,6 +12,8 @@ export interface WebhookMetrics {
   finished(status: 'succeeded' | 'dead'): void;
   inbound(result: 'verified' | 'rejected' | 'duplicate' | 'too_large', vendor: string): void;
   processed(result: 'processed' | 'failed', vendor: string): void;
+  /** Rows deleted by `webhooks.prune`: inbound requests or outbound messages (with their attempts). */
+  pruned(kind: 'inbound' | 'message', count: number): void;
 }
 
 export function createWebhookMetrics(registry: Registry): WebhookMetrics {
@@ -45,6 +48,12 @@ export function createWebhookMetrics(registry: Registry): WebhookMetrics {
     labelNames: ['result', 'vendor'],
     registers: [registry],
   });
+  const pruned = new Counter({
+    name: 'switchboard_webhook_pruned_total',
+    help: 'Finished webhook history deleted by retention: inbound requests, outbound messages (attempts included)',
+    labelNames: ['kind'],
+    registers: [registry],
+  });
   return {
     attempt: (outcome, seconds) => {
       attempts.inc({ outcome });
@@ -53,5 +62,6 @@ export function createWebhookMetrics(registry: Registry): WebhookMetrics {
     finished: (status) => messages.inc({ status }),
     inbound: (result, vendor) => inbound.inc({ result, vendor }),
     processed: (result, vendor) => processed.inc({ result, vendor }),
+    pruned: (kind, count) => pruned.inc({ kind }, count),
   };
 }

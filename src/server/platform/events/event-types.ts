@@ -4,6 +4,7 @@
  * A type is dotted lower-case, area first: `content.published`, `delivery.failed`. Filters name a type exactly or a
  * prefix ending in `.*` (`content.*` matches `content.published` and `content.version.created`).
  */
+import { z } from 'zod';
 import { ValidationError } from '../errors/index.js';
 
 export const EVENT_TYPE_PATTERN = /^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$/;
@@ -48,6 +49,29 @@ export const RESERVED_EVENT_PREFIXES = [
 ] as const;
 
 const RESERVED = new Set<string>(RESERVED_EVENT_PREFIXES);
+
+/**
+ * Built-in events that another area consumes, with the payload schema that is the contract between the module that
+ * appends them and its consumers (modules talk through events, so this is where they agree). The appender writes
+ * `satisfies TypedEventPayload<type>`; a consumer parses with the schema (and treats a mismatch as handled, not as a
+ * poison event).
+ */
+export const TYPED_EVENT_PAYLOADS = {
+  /**
+   * An outbound webhook subscription was disabled automatically: the receiver answered 410 Gone (`receiver_gone`)
+   * or every delivery failed for the auto-disable period (`failing`). Appended in the transaction that disables it.
+   */
+  'webhook.subscription_disabled': z.looseObject({
+    subscriptionId: z.uuid(),
+    url: z.string(),
+    cause: z.enum(['receiver_gone', 'failing']),
+    /** Human-readable, e.g. "every delivery failed for 3 days". */
+    reason: z.string(),
+  }),
+} as const;
+
+export type TypedEventType = keyof typeof TYPED_EVENT_PAYLOADS;
+export type TypedEventPayload<T extends TypedEventType> = z.output<(typeof TYPED_EVENT_PAYLOADS)[T]>;
 
 export function isValidEventType(type: string): boolean {
   return type.length <= 200 && EVENT_TYPE_PATTERN.test(type);

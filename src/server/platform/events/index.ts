@@ -42,7 +42,10 @@ export {
   isValidEventType,
   matchesTypeFilter,
   parseTypeFilter,
+  TYPED_EVENT_PAYLOADS,
   type TypeFilter,
+  type TypedEventPayload,
+  type TypedEventType,
 } from './event-types.js';
 export {
   appendCustomEvent,

@@ -1,27 +1,48 @@
 /**
- * SSRF protection for outbound webhooks (DESIGN §7). A target URL is refused when its host resolves to a loopback,
- * private, link-local (cloud metadata), CGNAT, multicast or otherwise reserved address, unless the workspace's
- * allow-list names the host.
+ * SSRF protection for outbound requests to user-supplied URLs (DESIGN §7): webhook targets, images referenced by
+ * content. A URL is refused when its host resolves to a loopback, private, link-local (cloud metadata), CGNAT,
+ * multicast or otherwise reserved address, unless the caller's allow-list names the host.
  *
- * The check runs twice: when a subscription is saved (a clear 4xx for the user) and at connect time, inside the HTTP
- * agent's `lookup`, on the very addresses the socket is about to use — so a DNS answer that changes between the
- * two (DNS rebinding) is still refused. IP-literal hosts never reach `lookup`, so they are checked before the
- * request.
+ * The check runs twice: before the request (a clear 4xx for the user, e.g. when a subscription is saved) and at
+ * connect time, inside the HTTP agent's `lookup`, on the very addresses the socket is about to use — so a DNS answer
+ * that changes between the two (DNS rebinding) is still refused. IP-literal hosts never reach `lookup`, so callers
+ * check them before the request (`isBlockedAddress`).
+ *
+ * Each caller names its refusal (code and hint) with an `OutboundTargetRefusedError` subclass; the webhook targets'
+ * errors are the defaults because they were the first caller.
  */
 import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
 import { Agent } from 'undici';
-import { AppError } from '../../platform/errors/index.js';
+import { AppError } from '../errors/index.js';
+
+/** 422: the URL points at an address the caller may not reach. `code` names the caller (`WEBHOOK_TARGET_REFUSED`). */
+export class OutboundTargetRefusedError extends AppError {
+  constructor(
+    readonly host: string,
+    readonly address: string,
+    code = 'OUTBOUND_TARGET_REFUSED',
+    consequence = 'Switchboard may not call it.',
+  ) {
+    super(
+      code,
+      422,
+      `${host} resolves to ${address}, a loopback, private, link-local or reserved address; ${consequence}`,
+      { host, address },
+    );
+    this.name = 'OutboundTargetRefusedError';
+  }
+}
 
 /** 422: the URL points at an address webhooks may not reach. */
-export class WebhookTargetRefusedError extends AppError {
+export class WebhookTargetRefusedError extends OutboundTargetRefusedError {
   constructor(host: string, address: string) {
     super(
+      host,
+      address,
       'WEBHOOK_TARGET_REFUSED',
-      422,
-      `${host} resolves to ${address}, a loopback, private, link-local or reserved address; webhooks may not call ` +
-        `it. An admin can allow the host in the workspace webhook settings (PUT /api/v1/webhooks/settings).`,
-      { host, address },
+      `webhooks may not call it. An admin can allow the host in the workspace webhook settings ` +
+        `(PUT /api/v1/webhooks/settings).`,
     );
     this.name = 'WebhookTargetRefusedError';
   }
@@ -37,6 +58,15 @@ export class WebhookTargetUnresolvableError extends AppError {
 
 export const isWebhookTargetRefused = (e: unknown): e is WebhookTargetRefusedError =>
   e instanceof WebhookTargetRefusedError;
+
+/** A refusal inside an HTTP client's error chain, e.g. raised by a socket's guarded `lookup` (undici wraps it in `cause`). */
+export function findOutboundRefusal(e: unknown): OutboundTargetRefusedError | undefined {
+  for (let cur: unknown = e, depth = 0; cur && depth < 5; depth++) {
+    if (cur instanceof OutboundTargetRefusedError) return cur;
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
 
 const blocked = new BlockList();
 for (const [net, prefix] of [
@@ -68,7 +98,7 @@ for (const [net, prefix] of [
   blocked.addSubnet(net, prefix, 'ipv6');
 }
 
-/** True for addresses webhooks may not reach (IPv4-mapped and NAT64 IPv6 are judged by their IPv4 part). */
+/** True for addresses outbound requests may not reach (IPv4-mapped and NAT64 IPv6 are judged by their IPv4 part). */
 export function isBlockedAddress(address: string): boolean {
   const family = isIP(address);
   if (family === 4) return blocked.check(address, 'ipv4');
@@ -137,50 +167,61 @@ type LookupCallback = (
   family?: number,
 ) => void;
 
-/**
- * A `lookup` for sockets that refuses blocked addresses: it resolves every address and fails the connection if any
- * of them is blocked (a host mixing public and private answers is treated as hostile).
- */
-export function guardedLookup(
+export type GuardedLookup = (
   hostname: string,
   options: Partial<LookupAllOptions> & { all?: boolean },
   callback: LookupCallback,
-): void {
-  dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
-    if (err) return callback(err, []);
-    const bad = addresses.find((a) => isBlockedAddress(a.address));
-    if (bad) {
-      const refused = new WebhookTargetRefusedError(
-        hostname,
-        bad.address,
-      ) as unknown as NodeJS.ErrnoException;
-      refused.code = 'WEBHOOK_TARGET_REFUSED';
-      return callback(refused, []);
-    }
-    if (options.all) return callback(null, addresses);
-    const first = addresses[0];
-    if (!first)
-      return callback(Object.assign(new Error(`${hostname}: no addresses`), { code: 'ENOTFOUND' }), []);
-    callback(null, first.address, first.family);
-  });
-}
+) => void;
+
+/** Builds a refusal for a host and the blocked address it resolved to. */
+export type RefuseTarget = (host: string, address: string) => OutboundTargetRefusedError;
+
+const refuseWebhookTarget: RefuseTarget = (host, address) => new WebhookTargetRefusedError(host, address);
 
 /**
- * The two HTTP agents deliveries use: `guarded` checks addresses at connect time, `trusted` serves hosts on a
- * workspace's allow-list. Keep-alive pools are per agent, so a trusted connection is never reused for a guarded
+ * A `lookup` for sockets that refuses blocked addresses: it resolves every address and fails the connection if any
+ * of them is blocked (a host mixing public and private answers is treated as hostile). The refusal's `code` (an
+ * AppError code such as `WEBHOOK_TARGET_REFUSED`) is what HTTP clients that only look at errno codes see.
+ */
+export function createGuardedLookup(refuse: RefuseTarget = refuseWebhookTarget): GuardedLookup {
+  return (hostname, options, callback) => {
+    dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
+      if (err) return callback(err, []);
+      const bad = addresses.find((a) => isBlockedAddress(a.address));
+      if (bad) {
+        return callback(refuse(hostname, bad.address) as unknown as NodeJS.ErrnoException, []);
+      }
+      if (options.all) return callback(null, addresses);
+      const first = addresses[0];
+      if (!first)
+        return callback(Object.assign(new Error(`${hostname}: no addresses`), { code: 'ENOTFOUND' }), []);
+      callback(null, first.address, first.family);
+    });
+  };
+}
+
+/** The webhook targets' guarded `lookup` (refusals are `WEBHOOK_TARGET_REFUSED`). */
+export const guardedLookup: GuardedLookup = createGuardedLookup();
+
+/**
+ * The two HTTP agents an outbound caller uses: `guarded` checks addresses at connect time, `trusted` serves hosts on
+ * the caller's allow-list. Keep-alive pools are per agent, so a trusted connection is never reused for a guarded
  * request.
  */
-export interface WebhookAgents {
+export interface GuardedAgents {
   guarded: Agent;
   trusted: Agent;
   close(): Promise<void>;
 }
 
-export function createWebhookAgents(opts: { connectTimeoutMs: number }): WebhookAgents {
+export function createGuardedAgents(opts: {
+  connectTimeoutMs: number;
+  refuse?: RefuseTarget;
+}): GuardedAgents {
   const common = { connect: { timeout: opts.connectTimeoutMs }, keepAliveTimeout: 4_000 };
   const guarded = new Agent({
     ...common,
-    connect: { ...common.connect, lookup: guardedLookup as never },
+    connect: { ...common.connect, lookup: createGuardedLookup(opts.refuse) as never },
   });
   const trusted = new Agent(common);
   return {
@@ -190,4 +231,11 @@ export function createWebhookAgents(opts: { connectTimeoutMs: number }): Webhook
       await Promise.allSettled([guarded.close(), trusted.close()]);
     },
   };
+}
+
+/** The agents webhook deliveries use. */
+export type WebhookAgents = GuardedAgents;
+
+export function createWebhookAgents(opts: { connectTimeoutMs: number }): WebhookAgents {
+  return createGuardedAgents(opts);
 }
