@@ -106,7 +106,15 @@ export async function moveState(
   await recordChange(ctx, tx, actor, item, {
     event: 'content.transitioned',
     auditAction: `content.transition.${move.action}`,
-    payload: summary,
+    // The event also says what the states mean and whose content it is, so consumers (publishing, notifications,
+    // webhook receivers) decide without reading the content back.
+    payload: {
+      ...summary,
+      fromKind: kindOf(def, item.state) ?? null,
+      toKind: kindOf(def, move.to) ?? null,
+      title: item.title,
+      ownerId: item.ownerId,
+    },
     before: { state: item.state, version: item.version },
     after: summary,
   });

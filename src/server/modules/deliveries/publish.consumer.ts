@@ -25,6 +25,9 @@ const transitioned = z.looseObject({
   from: z.string(),
   to: z.string(),
   contentVersion: z.number().int().positive(),
+  /** State kinds, carried by events since 2026-12 (older events are looked up in the workflow definition). */
+  fromKind: z.string().nullable().optional(),
+  toKind: z.string().nullable().optional(),
 });
 const unpublish = z.looseObject({ contentId: z.uuid() });
 const resumed = z.looseObject({ connectionId: z.uuid() });
@@ -58,13 +61,17 @@ async function fanOutPublish(ctx: DeliveriesContext, tx: Executor, event: Domain
   if (!p.success) return;
   const contentId = contentIdOf(event, p.data.contentId);
   if (!contentId) return;
-  const content = ctx.content(tx);
-  const actor = systemActor(event.workspaceId);
-  const detail = await content.get(actor, contentId).catch(() => null);
-  if (!detail) return;
-  const def = await content.showWorkflow(actor, detail.item.definitionKey, detail.item.definitionVersion);
-  const kindOf = (state: string) => def.definition.states.find((s) => s.key === state)?.kind;
-  if (kindOf(p.data.to) !== 'published' || kindOf(p.data.from) === 'published') return;
+  // Most transitions are not publications: decided from the event alone when it carries the state kinds.
+  if (p.data.toKind !== undefined && (p.data.toKind !== 'published' || p.data.fromKind === 'published')) return;
+  if (p.data.toKind === undefined) {
+    const content = ctx.content(tx);
+    const actor = systemActor(event.workspaceId);
+    const detail = await content.get(actor, contentId).catch(() => null);
+    if (!detail) return;
+    const def = await content.showWorkflow(actor, detail.item.definitionKey, detail.item.definitionVersion);
+    const kindOf = (state: string) => def.definition.states.find((s) => s.key === state)?.kind;
+    if (kindOf(p.data.to) !== 'published' || kindOf(p.data.from) === 'published') return;
+  }
   const destinations = await listDestinations(tx, contentId);
   if (destinations.length === 0) return;
   const payload = await loadContentPayload(ctx.content, tx, {
