@@ -14,7 +14,7 @@ import type { BreakerOptions, RetryOptions } from './connector-http.js';
 import type { ConnectorMetrics } from './connector-metrics.js';
 import { refreshAccessToken, resolveOAuthUrl } from './oauth.js';
 import { createRateLimiter } from './rate-limiter.js';
-import type { RateLimiter } from './rate-limiter.js';
+import type { RateLimiter, RateLimiterOptions } from './rate-limiter.js';
 import type { BreakerState, HealthSink, RateBudget, TokenPersistence } from './runtime-types.js';
 import { createTokenStore } from './token-store.js';
 import type { FetchTokenFn } from './token-store.js';
@@ -35,6 +35,11 @@ export interface RuntimeOptions {
    * same budget (a replaced runtime after a credentials change, a second runtime in tests) must share it.
    */
   limiter?: RateLimiter;
+  /**
+   * Builds the connection's limiter when `limiter` is not given (default: the in-process `createRateLimiter`). The
+   * connections module passes a shared limiter on PostgreSQL, where several processes draw from one budget (ADR 0010).
+   */
+  createLimiter?: (opts: RateLimiterOptions) => RateLimiter;
 }
 
 export interface CreateConnectorRuntimeArgs {
@@ -63,17 +68,14 @@ export function createConnectorRuntime(args: CreateConnectorRuntimeArgs): Connec
   const { connector, connection, clock, metrics } = args;
   const vendor = connector.manifest.id;
   const logger = args.logger.child({ vendor, connection_id: connection.id });
-  const limiter =
-    args.options?.limiter ??
-    createRateLimiter({
-      policy: connector.manifest.rateLimit,
-      clock,
-      ...(args.options?.maxRateLimitWaitMs !== undefined
-        ? { maxWaitMs: args.options.maxRateLimitWaitMs }
-        : {}),
-      onWait: (ms) => metrics.observeRateLimitWait({ vendor }, ms / 1000),
-    });
   const o = args.options ?? {};
+  const limiterOptions: RateLimiterOptions = {
+    policy: connector.manifest.rateLimit,
+    clock,
+    ...(o.maxRateLimitWaitMs !== undefined ? { maxWaitMs: o.maxRateLimitWaitMs } : {}),
+    onWait: (ms) => metrics.observeRateLimitWait({ vendor }, ms / 1000),
+  };
+  const limiter = o.limiter ?? (o.createLimiter ?? createRateLimiter)(limiterOptions);
   const http = createConnectorHttp({
     baseUrl: connection.baseUrl,
     vendor,

@@ -21,6 +21,13 @@ export type {
 } from './connector-http.js';
 export { createRateLimiter } from './rate-limiter.js';
 export type { RateLimiter, RateLimiterOptions, RatePermit } from './rate-limiter.js';
+export { createSharedRateLimiter } from './shared-rate-limiter.js';
+export type {
+  SharedAcquireOutcome,
+  SharedRateLimiterOptions,
+  SharedRateStore,
+  SharedSlots,
+} from './shared-rate-limiter.js';
 export { createTokenStore } from './token-store.js';
 export type { FetchTokenFn, TokenStoreOptions } from './token-store.js';
 export {

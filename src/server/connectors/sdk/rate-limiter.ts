@@ -55,12 +55,34 @@ interface Slot {
 
 const DAY_MS = 86_400_000;
 
+/** The daily quota's day number at wall time `ms`, for a quota that resets at `resetHour`:00 UTC. */
+export function quotaDayOf(ms: number, resetHour: number): number {
+  return Math.floor((ms - resetHour * 3_600_000) / DAY_MS);
+}
+
+/** Milliseconds from wall time `ms` until the daily quota resets at `resetHour`:00 UTC. */
+export function msUntilQuotaReset(ms: number, resetHour: number): number {
+  return (quotaDayOf(ms, resetHour) + 1) * DAY_MS + resetHour * 3_600_000 - ms;
+}
+
+/** The `disconnected` error of an exhausted daily quota. */
+export function dailyQuotaError(policy: RateLimitPolicy, wallMs: number): ConnectorError {
+  const resetHour = policy.dailyResetUtcHour ?? 0;
+  return new ConnectorError({
+    kind: 'disconnected',
+    message: `daily request quota of ${policy.daily} exhausted; resets at ${resetHour}:00 UTC`,
+    vendorCode: 'DAILY_QUOTA_EXHAUSTED',
+    retryAfterMs: msUntilQuotaReset(wallMs, resetHour),
+  });
+}
+
 export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
   const now = opts.now ?? (() => performance.now());
   const { policy, clock } = opts;
   const maxWaitMs = opts.maxWaitMs ?? 60_000;
   const margin = opts.safetyMarginMs ?? 20;
   const resetHour = policy.dailyResetUtcHour ?? 0;
+  const dayOf = (ms: number): number => quotaDayOf(ms, resetHour);
   let slots: Slot[] = [];
   let inFlight = 0;
   let pausedUntil = 0;
@@ -72,12 +94,6 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
   let waitedTotal = 0;
   const wakers = new Set<() => void>();
 
-  function dayOf(ms: number): number {
-    return Math.floor((ms - resetHour * 3_600_000) / DAY_MS);
-  }
-  function msUntilDailyReset(ms: number): number {
-    return (dayOf(ms) + 1) * DAY_MS + resetHour * 3_600_000 - ms;
-  }
   function prune(t: number): void {
     const cutoff = t - policy.windowMs - margin;
     if (slots.length > 0 && slots.some((s) => s.t <= cutoff)) slots = slots.filter((s) => s.t > cutoff);
@@ -123,14 +139,7 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
         dailyDay = day;
         dailyUsed = 0;
       }
-      if (dailyUsed >= policy.daily) {
-        throw new ConnectorError({
-          kind: 'disconnected',
-          message: `daily request quota of ${policy.daily} exhausted; resets at ${resetHour}:00 UTC`,
-          vendorCode: 'DAILY_QUOTA_EXHAUSTED',
-          retryAfterMs: msUntilDailyReset(wall),
-        });
-      }
+      if (dailyUsed >= policy.daily) throw dailyQuotaError(policy, wall);
     }
   }
 

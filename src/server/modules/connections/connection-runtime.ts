@@ -5,11 +5,16 @@
  * One runtime per connection and process, cached: the breaker, the rate limiter and the single-flight token refresh
  * only protect the vendor if every caller of a connection shares them. A changed base URL, config, rate limit or
  * credentials (credentials_version) builds a new runtime.
+ *
+ * The rate limiter: in-process on the embedded database (one process); with `sharedRateLimits` (PostgreSQL, where
+ * several processes talk to one connection) its budget lives in `connector_rate_limits` (ADR 0010), so the processes
+ * together stay within the vendor's limits — and a rebuilt runtime keeps the budget.
  */
 import { createHash } from 'node:crypto';
 import {
   createConnectorMetrics,
   createConnectorRuntime,
+  createSharedRateLimiter,
   type BreakerState,
   type ConnectionInfo,
   type Connector,
@@ -18,6 +23,7 @@ import {
   type ConnectorHttp,
   type ConnectorMetrics,
   type RateBudget,
+  type RateLimiterOptions,
   type RuntimeOptions,
   type StoredToken,
   type TokenPersistence,
@@ -36,6 +42,7 @@ import {
   updateHealth,
   type Connection,
 } from './connections.repo.js';
+import { createRateLimitStore } from './rate-limit.repo.js';
 
 /** A connection's live client and the state of its resilience machinery. */
 export interface ConnectionHandle {
@@ -57,6 +64,13 @@ export interface ConnectionRuntimeDeps {
   events: Pick<Events, 'append'>;
   /** Runtime tuning (tests shorten the breaker's half-open delay and timeouts). */
   runtimeOptions?: RuntimeOptions;
+  /**
+   * Count each connection's rate budget in the database so every process shares it (ADR 0010). Set on PostgreSQL;
+   * the embedded database has one process and keeps the in-process limiter (default false).
+   */
+  sharedRateLimits?: boolean;
+  /** Shared limiter tuning (tests shorten the lease of a dead process's slots). */
+  sharedRateLimitOptions?: { leaseMs?: number; pollMs?: number };
 }
 
 /** Successes are written at most this often per connection; failures and breaker changes always. */
@@ -164,7 +178,7 @@ export class ConnectionRuntimes {
       clock,
       logger: logger.child({ connection_id: connection.id, vendor: connection.vendor }),
       metrics: this.metrics,
-      ...(this.deps.runtimeOptions ? { options: this.deps.runtimeOptions } : {}),
+      options: this.runtimeOptionsFor(connection),
       health: {
         success: (at: Date) => {
           const breaker = breakerChanged();
@@ -190,6 +204,29 @@ export class ConnectionRuntimes {
       http: rt.context.http,
       breakerState: () => rt.breakerState(),
       budget: () => rt.budget(),
+    };
+  }
+
+  /** The deps' runtime options, plus a shared-limiter factory when budgets are shared. */
+  private runtimeOptionsFor(connection: Connection): RuntimeOptions {
+    const base = this.deps.runtimeOptions ?? {};
+    if (!this.deps.sharedRateLimits) return base;
+    const { db, logger } = this.deps;
+    const store = createRateLimitStore(db, connection.id);
+    const tuning = this.deps.sharedRateLimitOptions ?? {};
+    return {
+      ...base,
+      createLimiter: (opts: RateLimiterOptions) =>
+        createSharedRateLimiter({
+          ...opts,
+          store,
+          ...tuning,
+          onStoreError: (err: unknown, operation: string) =>
+            logger.warn(
+              { err, operation, connection_id: connection.id },
+              'shared rate limit: database operation failed',
+            ),
+        }),
     };
   }
 }
