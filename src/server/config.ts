@@ -178,41 +178,29 @@ export const SETTINGS = {
     secret: false,
     doc: 'First retry delay of a failed delivery attempt (exponential with jitter, capped at 15 minutes)',
   },
+  webhookRetentionDays: {
+    env: 'SWITCHBOARD_WEBHOOK_RETENTION_DAYS',
+    default: '30',
+    secret: false,
+    doc: 'Days finished webhook history is kept (processed/failed inbound requests, delivered/dead outbound messages and their attempts); inbound requests are kept at least 7 days for replay protection',
+  },
+  assetAllowedHosts: {
+    env: 'SWITCHBOARD_ASSET_ALLOWED_HOSTS',
+    default: '',
+    secret: false,
+    doc: 'Comma-separated hosts that images referenced by published content may be fetched from even though they resolve to private or loopback addresses (SSRF allow-list); empty = none',
+  },
   marketingPlatform: {
     env: 'MARKETING_PLATFORM',
     default: '',
     secret: false,
-    doc: 'hubspot | marketo | sandbox: create or update the default connection at start-up (sandbox: start the local emulators and connect to them); empty = none',
+    doc: "sandbox, or a connector id (hubspot, marketo): create or update the default connection at start-up from that connector's <ID>_* variables (sandbox: start the local emulators and connect to them); empty = none",
   },
   marketingPlatformConfig: {
     env: 'MARKETING_PLATFORM_CONFIG',
     default: '',
     secret: false,
     doc: "JSON of the default connection's connector config (e.g. Marketo programFolderId and emailTemplateId)",
-  },
-  hubspotAccessToken: {
-    env: 'HUBSPOT_ACCESS_TOKEN',
-    default: '',
-    secret: true,
-    doc: 'HubSpot private-app token of the default connection (MARKETING_PLATFORM=hubspot)',
-  },
-  marketoClientId: {
-    env: 'MARKETO_CLIENT_ID',
-    default: '',
-    secret: false,
-    doc: 'Marketo LaunchPoint client id of the default connection (MARKETING_PLATFORM=marketo)',
-  },
-  marketoClientSecret: {
-    env: 'MARKETO_CLIENT_SECRET',
-    default: '',
-    secret: true,
-    doc: 'Marketo LaunchPoint client secret of the default connection',
-  },
-  marketoBaseUrl: {
-    env: 'MARKETO_BASE_URL',
-    default: '',
-    secret: false,
-    doc: 'Marketo REST base URL of the default connection, https://<munchkin-id>.mktorest.com',
   },
   configFile: {
     env: 'SWITCHBOARD_CONFIG_FILE',
@@ -279,20 +267,31 @@ const schema = z.object({
   breakerHalfOpenMs: intFrom(10, 3_600_000),
   deliveryMaxAttempts: intFrom(1, 1000),
   deliveryRetryBaseMs: intFrom(1, 3_600_000),
-  marketingPlatform: z.enum(['', 'hubspot', 'marketo', 'sandbox'], {
-    message: 'must be hubspot, marketo or sandbox (or empty)',
-  }),
+  webhookRetentionDays: intFrom(1, 3650),
+  assetAllowedHosts: z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((h) =>
+          h
+            .trim()
+            .toLowerCase()
+            .replace(/^\[(.*)\]$/, '$1'),
+        )
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().regex(/^[a-z0-9.:_-]{1,253}$/, 'must be host names or IPs, no ports or paths'))),
+  // Which ids exist is the connector registry's business: the connections module checks it at start-up.
+  marketingPlatform: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .regex(/^([a-z][a-z0-9-]*)?$/, 'must be sandbox or a connector id such as hubspot (or empty)'),
   marketingPlatformConfig: z
     .string()
     .trim()
     .refine((v) => v === '' || isJsonObject(v), 'must be a JSON object such as {"programFolderId":12}'),
-  hubspotAccessToken: z.string().trim(),
-  marketoClientId: z.string().trim(),
-  marketoClientSecret: z.string().trim(),
-  marketoBaseUrl: z
-    .string()
-    .trim()
-    .refine((v) => v === '' || /^https?:\/\/[^\s]+$/.test(v), 'must be an http(s) URL'),
   configFile: z.string(),
 });
 
@@ -307,6 +306,12 @@ export type Config = Omit<Parsed, 'roles' | 'publicUrl' | 'dataDir' | 'secretKey
   secretKey: Buffer | null;
   /** True when DATABASE_URL is empty. */
   embedded: boolean;
+  /**
+   * The MARKETING_PLATFORM connector's own variables: every set variable named `<ID>_…` (`HUBSPOT_ACCESS_TOKEN`),
+   * from the environment or the config file. The connector's manifest says which it reads and where they go; this
+   * module stays vendor-neutral, so adding a vendor never touches it.
+   */
+  platformEnv: Readonly<Record<string, string>>;
 };
 
 export class ConfigError extends Error {
@@ -371,21 +376,6 @@ export function loadConfig(
       message: 'SWITCHBOARD_BOOTSTRAP_EMAIL and SWITCHBOARD_BOOTSTRAP_PASSWORD must be set together',
     });
   }
-  if (c.marketingPlatform === 'hubspot' && c.hubspotAccessToken === '') {
-    problems.push({
-      variable: 'HUBSPOT_ACCESS_TOKEN',
-      message: 'is required with MARKETING_PLATFORM=hubspot',
-    });
-  }
-  if (c.marketingPlatform === 'marketo') {
-    for (const [key, variable] of [
-      ['marketoClientId', 'MARKETO_CLIENT_ID'],
-      ['marketoClientSecret', 'MARKETO_CLIENT_SECRET'],
-      ['marketoBaseUrl', 'MARKETO_BASE_URL'],
-    ] as const) {
-      if (c[key] === '') problems.push({ variable, message: 'is required with MARKETING_PLATFORM=marketo' });
-    }
-  }
   const embedded = c.databaseUrl === '';
   if (problems.length) throw new ConfigError(problems);
   return {
@@ -395,7 +385,30 @@ export function loadConfig(
     publicUrl: (c.publicUrl || `http://localhost:${c.port}`).replace(/\/$/, ''),
     secretKey: c.secretKey ? decodeKey(c.secretKey) : null,
     embedded,
+    platformEnv: collectPlatformEnv(c.marketingPlatform, env, fileVars),
   };
+}
+
+/** The prefix of a connector's environment variables: `hubspot` → `HUBSPOT_`, `google-ads` → `GOOGLE_ADS_`. */
+export function platformEnvPrefix(connectorId: string): string {
+  return `${connectorId.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}_`;
+}
+
+function collectPlatformEnv(
+  platform: string,
+  env: Record<string, string | undefined>,
+  fileVars: Record<string, string | undefined>,
+): Record<string, string> {
+  if (platform === '' || platform === 'sandbox') return {};
+  const prefix = platformEnvPrefix(platform);
+  const out: Record<string, string> = {};
+  for (const source of [fileVars, env]) {
+    for (const [name, value] of Object.entries(source)) {
+      const v = value?.trim();
+      if (name.startsWith(prefix) && v) out[name] = v;
+    }
+  }
+  return out;
 }
 
 function readConfigFile(
@@ -416,8 +429,8 @@ function readConfigFile(
 /** The effective configuration as printable rows, with secrets redacted. */
 export function describeConfig(
   config: Config,
-): { setting: SettingKey; env: string; value: string; default: string }[] {
-  return (Object.keys(SETTINGS) as SettingKey[]).map((key) => {
+): { setting: SettingKey | 'platformEnv'; env: string; value: string; default: string }[] {
+  const rows = (Object.keys(SETTINGS) as SettingKey[]).map((key) => {
     const s = SETTINGS[key];
     const value = (config as unknown as Record<string, unknown>)[key];
     let shown: string;
@@ -426,6 +439,11 @@ export function describeConfig(
     if (key === 'databaseUrl' && config.databaseUrl) shown = redactUrl(config.databaseUrl);
     return { setting: key, env: s.env, value: shown, default: s.default };
   });
+  // Which vendor variables are secret only the connector knows: all are redacted here.
+  const vendor = Object.keys(config.platformEnv)
+    .sort()
+    .map((name) => ({ setting: 'platformEnv' as const, env: name, value: '<redacted>', default: '' }));
+  return [...rows, ...vendor];
 }
 
 function redactUrl(url: string): string {

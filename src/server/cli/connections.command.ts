@@ -14,7 +14,7 @@ import { createContentModule } from '../modules/content/index.js';
 import { createConnectionsModule, type ConnectionsModule } from '../modules/connections/index.js';
 import { createDeliveriesModule, type DeliveriesModule } from '../modules/deliveries/index.js';
 import type { ModuleDeps } from '../modules/module.js';
-import { cliLogger, readConfig, withDatabase, type CliContext } from './context.js';
+import { CommandFailed, cliLogger, readConfig, withDatabase, type CliContext } from './context.js';
 import { printList } from './output.js';
 import { UsageError } from './serve.command.js';
 
@@ -133,7 +133,7 @@ export function registerConnectionsCommands(program: Command, ctx: CliContext): 
 
   cmd
     .command('test <id>')
-    .description("Run the connector's test call against the vendor")
+    .description("Run the connector's test call against the vendor (exit 1 when it fails)")
     .requiredOption('--workspace <slug>', 'workspace slug or id')
     .option('--json', 'machine-readable output')
     .action(async (id: string, opts: { workspace: string; json?: boolean }) => {
@@ -146,6 +146,8 @@ export function registerConnectionsCommands(program: Command, ctx: CliContext): 
               ? `ok${r.account ? ` (account ${r.account})` : ''} in ${r.durationMs} ms`
               : `failed: ${String(r.error?.kind ?? 'error')}: ${String(r.error?.message ?? '')}`,
         );
+        // Scripts and health checks rely on the exit code: a vendor that refuses is an error.
+        if (!r.ok) throw new CommandFailed();
       });
     });
 }

@@ -3,8 +3,9 @@
  * the credentials they accept, then runs until interrupted. Nothing reaches a real vendor.
  */
 import type { Command } from 'commander';
-import { listSandboxVendors, startSandboxes } from '../modules/connections/index.js';
+import { listSandboxVendors, startSandboxes, UnknownSandboxError } from '../modules/connections/index.js';
 import type { CliContext } from './context.js';
+import { UsageError } from './serve.command.js';
 
 export function registerSandboxCommand(program: Command, ctx: CliContext): void {
   program
@@ -18,7 +19,9 @@ export function registerSandboxCommand(program: Command, ctx: CliContext): void 
     .option('--json', 'machine-readable output')
     .option('--exit', 'stop right after printing (smoke tests)')
     .action(async (vendors: string[], opts: { host: string; json?: boolean; exit?: boolean }) => {
-      const running = await startSandboxes(vendors, { host: opts.host });
+      const running = await startSandboxes(vendors, { host: opts.host }).catch((e: unknown) => {
+        throw e instanceof UnknownSandboxError ? new UsageError(e.message) : e;
+      });
       const rows = running.map((s) => ({
         vendor: s.vendor,
         baseUrl: s.url,

@@ -5,7 +5,7 @@
  * `mapping.ts`. The sandbox (`./sandbox/`) emulates the same API.
  */
 import { ConnectorError } from '../sdk/connector-error.js';
-import type { Connector, RateLimitPolicy } from '../sdk/connector.js';
+import type { Connector, ConnectorSandbox, RateLimitPolicy } from '../sdk/connector.js';
 import { createHubSpotClient } from './client.js';
 import { createHubSpotHttpPolicy } from './http-policy.js';
 import type { hubspotConfigSchema } from './manifest.js';
@@ -24,6 +24,7 @@ export function createHubSpotConnector(
     manifest: createHubSpotManifest(rateLimit),
     httpPolicy: createHubSpotHttpPolicy(),
     createClient: createHubSpotClient,
+    sandbox: hubspotSandbox,
     /**
      * Private-app tokens are the credential itself (they do not expire). OAuth apps exchange their refresh token for a
      * 30-minute access token; HubSpot keeps the refresh token the same.
@@ -79,6 +80,21 @@ export function createHubSpotConnector(
     },
   };
 }
+
+/** The sandbox a connection reaches with the private-app token it issues at start, posting to its seeded blog. */
+const hubspotSandbox: ConnectorSandbox = {
+  async start(opts = {}) {
+    const { startHubSpotSandbox } = await import('./sandbox/index.js');
+    const s = await startHubSpotSandbox(opts);
+    return {
+      url: s.url,
+      credentials: { accessToken: s.privateAppToken },
+      config: { blogId: s.blogId },
+      violations: () => s.violations(),
+      close: () => s.close(),
+    };
+  },
+};
 
 export const hubspotConnector: HubSpotConnector = createHubSpotConnector();
 

@@ -1,7 +1,8 @@
 /**
  * The HubSpot connector's manifest. Auth: a private-app access token (`authKind: 'api_key'`, sent as Bearer; it does
- * not expire). OAuth apps are supported too (`manifest.oauth`): give the client id, secret and refresh token as
- * credentials and the token store refreshes through `fetchToken` (access tokens last 30 minutes).
+ * not expire). OAuth apps are supported too (`manifest.oauth`): create the connection with the app's client id and
+ * secret, then authorise it (authorization code + PKCE); the token store refreshes through `fetchToken` (access
+ * tokens last 30 minutes). A refresh token given in the credentials is used while no token is stored yet.
  * Budget: 100 requests per rolling 10 s per private app (Professional; Enterprise has 190), plus a daily quota.
  */
 import { z } from 'zod';
@@ -60,8 +61,11 @@ export const hubspotCredentialsSchema = z
         "The app's client secret HubSpot signs webhooks with (v3); needed for private-app connections",
       ),
   })
-  .refine((c) => c.accessToken !== undefined || (c.clientId && c.clientSecret && c.refreshToken), {
-    message: 'Give a private app accessToken, or clientId, clientSecret and refreshToken for an OAuth app',
+  // An OAuth app's connection is created with its client id and secret only; its tokens arrive with the OAuth
+  // callback (stored sealed with the connection's tokens, not in the credentials).
+  .refine((c) => c.accessToken !== undefined || (c.clientId && c.clientSecret), {
+    message:
+      'Give a private app accessToken, or clientId and clientSecret for an OAuth app (then authorise it with OAuth)',
   });
 export type HubSpotCredentials = z.infer<typeof hubspotCredentialsSchema>;
 
@@ -100,6 +104,15 @@ export function createHubSpotManifest(
       tokenUrl: 'https://api.hubapi.com/oauth/v1/token',
       scopes: HUBSPOT_OAUTH_SCOPES,
     },
+    env: [
+      {
+        name: 'HUBSPOT_ACCESS_TOKEN',
+        into: { credential: 'accessToken' },
+        required: true,
+        secret: true,
+        doc: 'HubSpot private-app token of the default connection (MARKETING_PLATFORM=hubspot)',
+      },
+    ],
     docs: [
       { label: 'Private apps', url: 'https://developers.hubspot.com/docs/api/private-apps' },
       { label: 'OAuth', url: 'https://developers.hubspot.com/docs/api/working-with-oauth' },

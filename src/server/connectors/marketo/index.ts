@@ -5,7 +5,7 @@
  * The sandbox (`./sandbox/`) emulates the same API and validates every request against `../shared/specs/marketo`.
  */
 import { ConnectorError } from '../sdk/connector-error.js';
-import type { Connector, RateLimitPolicy } from '../sdk/connector.js';
+import type { Connector, ConnectorSandbox, RateLimitPolicy } from '../sdk/connector.js';
 import { createMarketoClient } from './client.js';
 import { createMarketoHttpPolicy } from './http-policy.js';
 import { createMarketoManifest, MARKETO_RATE_LIMIT, marketoCredentialsSchema } from './manifest.js';
@@ -25,6 +25,7 @@ export function createMarketoConnector(
     manifest: createMarketoManifest(rateLimit),
     httpPolicy: createMarketoHttpPolicy({ rateWindowMs: rateLimit.windowMs }),
     createClient: createMarketoClient,
+    sandbox: marketoSandbox,
     async fetchToken({ http, credentials }) {
       const parsed = marketoCredentialsSchema.safeParse(credentials);
       if (!parsed.success) {
@@ -54,6 +55,22 @@ export function createMarketoConnector(
     },
   };
 }
+
+/** The sandbox and a config that fits its seeded data. */
+const marketoSandbox: ConnectorSandbox = {
+  async start(opts = {}) {
+    const { startMarketoSandbox } = await import('./sandbox/index.js');
+    const s = await startMarketoSandbox(opts);
+    return {
+      url: s.url,
+      credentials: { ...s.credentials },
+      // The seeded "Switchboard" program folder, "Images and Files" folder and "Switchboard Basic" template.
+      config: { programFolderId: 33, fileFolderId: 40, emailTemplateId: 1, defaultChannel: 'Content' },
+      violations: () => s.violations(),
+      close: () => s.close(),
+    };
+  },
+};
 
 export const marketoConnector: MarketoConnector = createMarketoConnector();
 

@@ -80,6 +80,29 @@ export function createMarketoManifest(
     // Every instance has its own host (`<munchkin-id>.mktorest.com`); connections must set their base URL.
     defaultBaseUrl: 'https://000-AAA-000.mktorest.com',
     rateLimit,
+    env: [
+      {
+        name: 'MARKETO_CLIENT_ID',
+        into: { credential: 'clientId' },
+        required: true,
+        secret: false,
+        doc: 'Marketo LaunchPoint client id of the default connection (MARKETING_PLATFORM=marketo)',
+      },
+      {
+        name: 'MARKETO_CLIENT_SECRET',
+        into: { credential: 'clientSecret' },
+        required: true,
+        secret: true,
+        doc: 'Marketo LaunchPoint client secret of the default connection',
+      },
+      {
+        name: 'MARKETO_BASE_URL',
+        into: 'baseUrl',
+        required: true,
+        secret: false,
+        doc: 'Marketo REST base URL of the default connection, https://<munchkin-id>.mktorest.com',
+      },
+    ],
     docs: [
       {
         label: 'REST API',

@@ -57,9 +57,53 @@ export interface ConnectorManifest<
   /** Production API base URL; every connection may override it (sandboxes, regional hosts). */
   defaultBaseUrl: string;
   rateLimit: RateLimitPolicy;
-  /** OAuth2 endpoints and scopes, for `authKind: 'oauth2_pkce'`. */
+  /**
+   * OAuth2 endpoints and scopes, for `authKind: 'oauth2_pkce'` — or for a connector that also accepts OAuth apps next
+   * to its main auth kind (HubSpot: private-app tokens or OAuth).
+   */
   oauth?: { authorizeUrl: string; tokenUrl: string; scopes: readonly string[] };
+  /**
+   * The environment variables that configure the default connection when `MARKETING_PLATFORM=<id>`. Every name starts
+   * with the id upper-cased (`HUBSPOT_`; `platformEnvPrefix` in `config.ts`), which is how `config.ts` — the only
+   * reader of the environment — collects them without knowing any vendor. Absent: not configurable from the env.
+   */
+  env?: readonly EnvVariable[];
   docs: readonly { label: string; url: string }[];
+}
+
+/** One environment variable of a connector's env configuration, and where its value goes. */
+export interface EnvVariable {
+  /** `HUBSPOT_ACCESS_TOKEN`; starts with the connector's prefix (`HUBSPOT_`). */
+  name: string;
+  /** The connection's base URL, or the credentials field (validated by `credentialsSchema` like any other). */
+  into: 'baseUrl' | { credential: string };
+  /** Start-up fails naming the variable when it is missing. */
+  required: boolean;
+  /** Never printed (`switchboard config` redacts every vendor variable anyway). */
+  secret: boolean;
+  doc: string;
+}
+
+/**
+ * A local, stateful emulator of the vendor's API that a connector may ship (`<vendor>/sandbox/`): used by tests, by
+ * `switchboard sandbox start` and by `MARKETING_PLATFORM=sandbox`. `start` loads the emulator lazily, so production
+ * code paths never import it.
+ */
+export interface ConnectorSandbox {
+  start(opts?: { host?: string; port?: number }): Promise<StartedSandbox>;
+}
+
+/** A running sandbox and the connection settings that reach it. */
+export interface StartedSandbox {
+  /** The base URL a connection uses (`http://127.0.0.1:<port>`). */
+  url: string;
+  /** Credentials the emulator accepts (they change on every start). */
+  credentials: Record<string, unknown>;
+  /** A connector config that works against the seeded data. */
+  config: Record<string, unknown>;
+  /** Requests beyond the emulated vendor limits so far (a well-behaved client causes none). */
+  violations(): number;
+  close(): Promise<void>;
 }
 
 /** The connection a client works for (no secrets: those are reached through `tokens`). */
@@ -199,6 +243,8 @@ export interface Connector<
   /** How the shared HTTP layer classifies this vendor's responses and reads its rate-limit headers. */
   httpPolicy: VendorHttpPolicy;
   createClient(ctx: ConnectorContext): ConnectorClient;
+  /** The connector's sandbox, if it ships one. */
+  sandbox?: ConnectorSandbox;
   /**
    * Obtains a token from credentials, for `client_credentials` (and refresh for `oauth2_pkce`). The token store calls it
    * single-flight. Absent for `api_key` connectors, whose credential is the token.

@@ -7,7 +7,8 @@
  *   throws `auth_expired`; a transient failure (network, 5xx, rate limit) does not: it is rethrown as is, and a token
  *   that has not actually expired yet keeps being used.
  * `api_key` connections have nothing to refresh: the key is `credentials.accessToken`; once the vendor rejects it
- * (`invalidate`), the connection needs re-authorisation.
+ * (`invalidate`), the connection needs re-authorisation. An `api_key` connector with a `fetchToken` (HubSpot: private
+ * apps or OAuth apps) refreshes through it when the credentials hold no key.
  */
 import type { Clock } from '../../platform/clock.js';
 import { ConnectorError, isConnectorError } from './connector-error.js';
@@ -57,10 +58,12 @@ export function createTokenStore(opts: TokenStoreOptions): TokenStore {
       loaded = true;
       if (usable(current, skew)) return current;
     }
-    if (opts.authKind === 'api_key' || !opts.fetchToken) {
-      const key = opts.credentials.accessToken;
-      if (typeof key !== 'string' || key.length === 0)
-        return failReauth('no access token in the credentials');
+    // An `api_key` connector that also takes OAuth apps (HubSpot) has a `fetchToken`: without a key in the
+    // credentials, the connection is an OAuth app and refreshes through it.
+    const key = opts.credentials.accessToken;
+    const hasKey = typeof key === 'string' && key.length > 0;
+    if (!opts.fetchToken || (opts.authKind === 'api_key' && hasKey)) {
+      if (!hasKey) return failReauth('no access token in the credentials');
       if (key === rejected) return failReauth('the vendor rejected the access token');
       return { accessToken: key, expiresAt: null };
     }

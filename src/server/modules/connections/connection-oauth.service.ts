@@ -151,7 +151,14 @@ export async function completeOAuth(
     });
   } catch (e) {
     if (isConnectorError(e)) {
-      throw new OAuthExchangeFailedError(`The vendor refused the code exchange: ${e.message}`, e.toJSON());
+      const refused = e.kind === 'invalid_request' || e.kind === 'auth_expired' || e.kind === 'not_found';
+      throw new OAuthExchangeFailedError(
+        refused
+          ? `The vendor refused the code exchange; start the authorization again: ${e.message}`
+          : `The vendor's token endpoint could not be used; start the authorization again later: ${e.message}`,
+        e.toJSON(),
+        refused ? 400 : 502,
+      );
     }
     throw e;
   }

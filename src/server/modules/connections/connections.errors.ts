@@ -85,10 +85,14 @@ export class OAuthStateInvalidError extends AppError {
   }
 }
 
-/** 502: the vendor refused to exchange the authorization code. */
+/**
+ * The code exchange failed: 400 when the vendor refused the code (invalid, expired, verifier mismatch: authorise
+ * again), 502 when the vendor could not be reached or answered nonsense (try again later). Either way the `state`
+ * is used up.
+ */
 export class OAuthExchangeFailedError extends AppError {
-  constructor(message: string, details?: unknown) {
-    super('OAUTH_EXCHANGE_FAILED', 502, message, details);
+  constructor(message: string, details?: unknown, status: 400 | 502 = 400) {
+    super('OAUTH_EXCHANGE_FAILED', status, message, details);
     this.name = 'OAuthExchangeFailedError';
   }
 }

@@ -31,7 +31,7 @@ import {
   type Connection,
 } from './connections.repo.js';
 import * as service from './connections.service.js';
-import { applyEnvDefaults, type EnvDefaultsResult } from './env-defaults.js';
+import { applyEnvDefaults, resolveEnvPlatform, type EnvDefaultsResult } from './env-defaults.js';
 import { startSandboxes, type RunningSandbox } from './sandboxes.js';
 
 export type { Connection, ConnectionStatus } from './connections.repo.js';
@@ -45,8 +45,19 @@ export type {
   TestResult,
 } from './connections.service.js';
 export * from './connections.errors.js';
-export { startSandboxes, listSandboxVendors, type RunningSandbox } from './sandboxes.js';
-export { applyEnvDefaults, type EnvDefaultsResult } from './env-defaults.js';
+export {
+  startSandboxes,
+  listSandboxVendors,
+  UnknownSandboxError,
+  type RunningSandbox,
+  type SandboxStartOptions,
+} from './sandboxes.js';
+export {
+  applyEnvDefaults,
+  resolveEnvPlatform,
+  type EnvDefaultsResult,
+  type EnvPlatform,
+} from './env-defaults.js';
 
 /**
  * What other modules (deliveries, webhooks) may do with connections. Job-side calls: no actor, the caller has
@@ -136,9 +147,13 @@ export function createConnectionsModule(
       secrets,
       events: deps.events,
       runtimeOptions,
+      // Several processes share a connection only on PostgreSQL (ADR 0010).
+      sharedRateLimits: deps.db.kind === 'postgres',
     }),
     publicUrl: config.publicUrl,
   };
+  // MARKETING_PLATFORM and its variables are checked now, so a bad value fails the boot naming the variable.
+  const envPlatform = resolveEnvPlatform(config, ctx.connectors);
   const sandboxes: RunningSandbox[] = [];
   const bind =
     <A extends unknown[], R>(fn: (c: ConnectionsContext, ...args: A) => R) =>
@@ -178,8 +193,8 @@ export function createConnectionsModule(
     },
   };
   const apply = async () => {
-    if (config.marketingPlatform === 'sandbox' && sandboxes.length === 0) {
-      sandboxes.push(...(await startSandboxes()));
+    if (envPlatform.kind === 'sandbox' && sandboxes.length === 0) {
+      sandboxes.push(...(await startSandboxes([], {}, ctx.connectors)));
       for (const s of sandboxes)
         deps.logger.warn(
           { vendor: s.vendor, url: s.url },
@@ -204,7 +219,7 @@ export function createConnectionsModule(
     },
     applyEnvDefaults: apply,
     async start() {
-      if (config.marketingPlatform !== '') await apply();
+      if (envPlatform.kind !== 'none') await apply();
     },
     async stop() {
       await Promise.allSettled(sandboxes.splice(0).map((s) => s.close()));

@@ -2,19 +2,16 @@
  * Demo mode: starts vendor sandboxes (local stateful emulators) in-process and describes the connection settings that
  * reach them. Used by `MARKETING_PLATFORM=sandbox` and `switchboard sandbox start`. Sandbox connections are always
  * created with `sandbox: true`, so every surface labels them; an outage of a real vendor never falls back to one.
+ *
+ * The sandboxes are the connectors' own (`connector.sandbox`, in each vendor's folder): this file only iterates the
+ * registry.
  */
-import { startHubSpotSandbox } from '../../connectors/hubspot/sandbox/index.js';
-import { startMarketoSandbox } from '../../connectors/marketo/sandbox/index.js';
+import { connectors as registry, type StartedSandbox } from '../../connectors/index.js';
+import type { ConnectorLookup } from './connections.context.js';
 
-/** A running sandbox and the connection settings that reach it. */
-export interface RunningSandbox {
+/** A running sandbox, the connector it emulates, and the connection settings that reach it. */
+export interface RunningSandbox extends StartedSandbox {
   vendor: string;
-  url: string;
-  credentials: Record<string, unknown>;
-  config: Record<string, unknown>;
-  /** Requests beyond the emulated vendor limits so far (a well-behaved client causes none). */
-  violations(): number;
-  close(): Promise<void>;
 }
 
 export interface SandboxStartOptions {
@@ -22,52 +19,40 @@ export interface SandboxStartOptions {
   port?: number;
 }
 
-type SandboxStarter = (opts: SandboxStartOptions) => Promise<RunningSandbox>;
+/** Thrown for a vendor without a sandbox (the CLI maps it to exit 1 with the message). */
+export class UnknownSandboxError extends Error {
+  constructor(
+    readonly vendors: readonly string[],
+    readonly available: readonly string[],
+  ) {
+    super(`No sandbox for ${vendors.join(', ')}; available: ${available.join(', ') || '(none)'}`);
+    this.name = 'UnknownSandboxError';
+  }
+}
 
-/** One entry per connector that ships a sandbox. */
-export const SANDBOX_STARTERS: Readonly<Record<string, SandboxStarter>> = {
-  hubspot: async (opts) => {
-    const s = await startHubSpotSandbox(opts);
-    return {
-      vendor: 'hubspot',
-      url: s.url,
-      credentials: { accessToken: s.privateAppToken },
-      config: { blogId: s.blogId },
-      violations: () => s.violations(),
-      close: () => s.close(),
-    };
-  },
-  marketo: async (opts) => {
-    const s = await startMarketoSandbox(opts);
-    return {
-      vendor: 'marketo',
-      url: s.url,
-      credentials: { ...s.credentials },
-      // The seeded "Switchboard" program folder, "Images and Files" folder and "Switchboard Basic" template.
-      config: { programFolderId: 33, fileFolderId: 40, emailTemplateId: 1, defaultChannel: 'Content' },
-      violations: () => s.violations(),
-      close: () => s.close(),
-    };
-  },
-};
-
-export function listSandboxVendors(): string[] {
-  return Object.keys(SANDBOX_STARTERS).sort();
+/** The connectors that ship a sandbox, sorted. */
+export function listSandboxVendors(connectors: ConnectorLookup = registry): string[] {
+  return Object.keys(connectors)
+    .filter((id) => connectors[id]?.sandbox !== undefined)
+    .sort();
 }
 
 /** Starts the named sandboxes (all when none is named); stops the ones already started if one fails. */
 export async function startSandboxes(
   vendors: readonly string[] = [],
   opts: SandboxStartOptions = {},
+  connectors: ConnectorLookup = registry,
 ): Promise<RunningSandbox[]> {
-  const wanted = vendors.length ? vendors : listSandboxVendors();
-  const unknown = wanted.filter((v) => !SANDBOX_STARTERS[v]);
-  if (unknown.length) {
-    throw new Error(`No sandbox for ${unknown.join(', ')}; available: ${listSandboxVendors().join(', ')}`);
-  }
+  const available = listSandboxVendors(connectors);
+  const wanted = vendors.length ? [...new Set(vendors)] : available;
+  const unknown = wanted.filter((v) => !available.includes(v));
+  if (unknown.length) throw new UnknownSandboxError(unknown, available);
   const started: RunningSandbox[] = [];
   try {
-    for (const v of wanted) started.push(await SANDBOX_STARTERS[v]!(opts));
+    for (const vendor of wanted) {
+      const s = await connectors[vendor]!.sandbox!.start(opts);
+      started.push({ ...s, vendor });
+    }
   } catch (e) {
     await Promise.allSettled(started.map((s) => s.close()));
     throw e;

@@ -67,7 +67,13 @@ const SCOPE_BY_PREFIX: readonly (readonly [string, string])[] = [
   ['crm.lists.', 'crm.lists.read'],
   ['crm.contacts.', 'crm.objects.contacts.read'],
 ];
-const PUBLIC_OPERATIONS = new Set(['oauth.authorize', 'oauth.token', 'oauth.tokenInfo', 'files.serve']);
+const PUBLIC_OPERATIONS = new Set([
+  'oauth.authorize',
+  'oauth.token',
+  'oauth.tokenInfo',
+  'oauth.refreshToken.delete',
+  'files.serve',
+]);
 
 export async function startHubSpotSandbox(opts: HubSpotSandboxOptions = {}): Promise<HubSpotSandbox> {
   const clock = opts.clock ?? systemClock;

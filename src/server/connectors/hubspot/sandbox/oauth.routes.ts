@@ -1,7 +1,8 @@
 /**
  * OAuth and account emulation: `GET /oauth/authorize` (auto-approves and redirects back with a `code`; verifies a PKCE
  * S256 challenge when one was sent), `POST /oauth/v1/token` (form-encoded `authorization_code` and `refresh_token`
- * grants), `GET /oauth/v1/access-tokens/{token}`, `GET /account-info/v3/details` and
+ * grants; the PKCE `code_verifier` must match the challenge), `DELETE /oauth/v1/refresh-tokens/{token}` (revoke),
+ * `GET /oauth/v1/access-tokens/{token}`, `GET /account-info/v3/details` and
  * `GET /account-info/v3/api-usage/daily/private-apps`.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
@@ -93,6 +94,21 @@ export function registerOAuthRoutes(
       expires_in: Math.floor(oauth.accessTokenTtlMs / 1000),
     };
   });
+
+  // Revoking a refresh token (an app uninstalled, an admin cutting access): later refresh grants with it fail.
+  app.delete(
+    '/oauth/v1/refresh-tokens/:token',
+    { config: { operation: 'oauth.refreshToken.delete' } },
+    async (request, reply) => {
+      const { token } = request.params as { token: string };
+      if (!store.refreshTokens.delete(token)) {
+        return reply
+          .code(404)
+          .send({ status: 'error', message: 'Refresh token not found', correlationId: randomUUID() });
+      }
+      return reply.code(204).send();
+    },
+  );
 
   app.get(
     '/oauth/v1/access-tokens/:token',
