@@ -1,6 +1,10 @@
 /**
  * Ledger chaos tests against the HubSpot sandbox over real HTTP (api + worker roles, wall clock):
- * - a response lost after the vendor acted → `unknown` → reconciled to the right external id, one object;
+ * - a create response lost → `unknown` → reconcile finds only the draft (not the effect: the post must go live) →
+ *   the retried attempt reuses that draft and pushes it live: one post, live, one create;
+ * - every push-live response lost (the post did go live) → retryable → the next attempt finds the live post by its
+ *   marker and reuses it: one post, live, no second create;
+ * - on a connection that leaves posts as drafts, the draft of a lost create IS the effect → `reconciled`;
  * - the breaker opens under a failing vendor, deliveries wait, and it half-opens and closes after recovery;
  * - a 1,000-delivery backlog recorded during an outage drains completely after recovery within the rate limit.
  */
@@ -34,14 +38,19 @@ afterEach(async () => {
   hubspot = undefined;
 });
 
-async function connectHubSpot(a: LedgerApp, s: HubSpotSandbox, rateLimit?: object): Promise<string> {
+async function connectHubSpot(
+  a: LedgerApp,
+  s: HubSpotSandbox,
+  rateLimit?: object,
+  config: Record<string, unknown> = {},
+): Promise<string> {
   return (
     await createConnection(a, {
       vendor: 'hubspot',
       name: `HubSpot ${Math.random()}`,
       baseUrl: s.url,
       sandbox: true,
-      config: { blogId: s.blogId },
+      config: { blogId: s.blogId, ...config },
       credentials: { accessToken: s.privateAppToken },
       ...(rateLimit ? { rateLimit } : {}),
     })
@@ -56,31 +65,86 @@ async function deliveriesOf(a: LedgerApp, contentId: string) {
   }[];
 }
 
+/** A blog post with one HubSpot destination, taken through approval to published. */
+async function publishTo(a: LedgerApp, connectionId: string): Promise<{ id: string }> {
+  const post = await createPost(a);
+  const put = await a.call('editor', 'PUT', `/api/v1/content/${post.id}/destinations`, {
+    destinations: [{ connectionId, action: 'publishContent' }],
+  });
+  expect(put.statusCode, put.body).toBe(200);
+  await approveAndPublish(a, post.id);
+  return post;
+}
+
+async function waitForStatus(a: LedgerApp, contentId: string, status: string) {
+  return waitFor(`the delivery to be ${status}`, async () => {
+    const [d] = await deliveriesOf(a, contentId);
+    return d?.status === status ? d : undefined;
+  });
+}
+
 describe('ledger chaos', () => {
-  it('response lost after the post was created → unknown → reconciled to the right external id', async () => {
+  it('create response lost → unknown → reconcile finds only a draft → the retry pushes that draft live', async () => {
     hubspot = await startHubSpotSandbox();
     app = await createLedgerApp();
     const connectionId = await connectHubSpot(app, hubspot);
     hubspot.faults.inject({ kind: 'lose_response', operation: 'cms.posts.create', times: 1 });
-    const post = await createPost(app);
-    await app.call('editor', 'PUT', `/api/v1/content/${post.id}/destinations`, {
-      destinations: [{ connectionId, action: 'publishContent' }],
-    });
-    await approveAndPublish(app, post.id);
-    const done = await waitFor('reconciliation', async () => {
-      const [d] = await deliveriesOf(app!, post.id);
-      return d?.status === 'reconciled' ? d : undefined;
-    });
+    const post = await publishTo(app, connectionId);
+    const done = await waitForStatus(app, post.id, 'succeeded');
     expect(hubspot.store.posts.size).toBe(1);
     const only = [...hubspot.store.posts.values()][0]!;
     expect(done.externalId).toBe(only.id);
+    // LIVE, not the draft the interrupted attempt left behind.
+    expect(only).toMatchObject({ state: 'PUBLISHED', currentlyPublished: true });
     const shown = (await app.call('viewer', 'GET', `/api/v1/deliveries/${done.id}`)).json();
-    expect(shown.attempts).toHaveLength(1);
-    expect(shown.attempts[0].outcome).toBe('unknown_outcome');
+    expect(shown.attempts.map((a: { outcome: string }) => a.outcome)).toEqual([
+      'unknown_outcome',
+      'succeeded',
+    ]);
+    // Reconcile asked the vendor (never a blind retry), found no finished post, and the retry reused the draft.
+    expect(shown.resolution).toMatchObject({ by: 'reconcile', outcome: 'not_found' });
+    expect(shown.responseSummary).toMatchObject({ state: 'PUBLISHED', reused: true });
+    expect(hubspot.log.count('cms.posts.create')).toBe(1);
+    expect(hubspot.log.count('cms.posts.publish', { succeeded: true, fault: 'none' })).toBe(1);
+  }, 60_000);
+
+  it('push-live responses lost after the post went live → retried → the live post is found and reused', async () => {
+    hubspot = await startHubSpotSandbox();
+    app = await createLedgerApp();
+    const connectionId = await connectHubSpot(app, hubspot);
+    // Every push-live answer is lost: the post is live, the attempt cannot tell.
+    hubspot.faults.inject({ kind: 'lose_response', operation: 'cms.posts.publish' });
+    const post = await publishTo(app, connectionId);
+    const done = await waitForStatus(app, post.id, 'succeeded');
+    expect(hubspot.store.posts.size).toBe(1);
+    const only = [...hubspot.store.posts.values()][0]!;
+    expect(done.externalId).toBe(only.id);
+    expect(only).toMatchObject({ state: 'PUBLISHED', currentlyPublished: true });
+    const shown = (await app.call('viewer', 'GET', `/api/v1/deliveries/${done.id}`)).json();
+    // Push-live is idempotent: its lost answer is retryable (not unknown), and the next attempt finds the live post.
+    expect(shown.attempts.map((a: { outcome: string }) => a.outcome)).toEqual(['retryable', 'succeeded']);
+    expect(shown.responseSummary).toMatchObject({ state: 'PUBLISHED', reused: true });
+    expect(hubspot.log.count('cms.posts.create')).toBe(1);
+    expect(hubspot.log.count('cms.posts.publish', { fault: 'none' })).toBe(0);
+    expect(hubspot.log.count('cms.posts.publish', { fault: 'lose_response' })).toBeGreaterThanOrEqual(1);
+  }, 60_000);
+
+  it('a connection that keeps drafts: the lost create left the effect → reconciled to that draft', async () => {
+    hubspot = await startHubSpotSandbox();
+    app = await createLedgerApp();
+    const connectionId = await connectHubSpot(app, hubspot, undefined, { publishImmediately: false });
+    hubspot.faults.inject({ kind: 'lose_response', operation: 'cms.posts.create', times: 1 });
+    const post = await publishTo(app, connectionId);
+    const done = await waitForStatus(app, post.id, 'reconciled');
+    expect(hubspot.store.posts.size).toBe(1);
+    const only = [...hubspot.store.posts.values()][0]!;
+    expect(done.externalId).toBe(only.id);
+    expect(only).toMatchObject({ state: 'DRAFT', currentlyPublished: false });
+    const shown = (await app.call('viewer', 'GET', `/api/v1/deliveries/${done.id}`)).json();
+    expect(shown.attempts.map((a: { outcome: string }) => a.outcome)).toEqual(['unknown_outcome']);
     expect(shown.resolution).toMatchObject({ by: 'reconcile', outcome: 'found' });
-    // Never retried blindly: one create reached the vendor.
-    const creates = hubspot.log.entries().filter((e) => e.operation === 'cms.posts.create');
-    expect(creates).toHaveLength(1);
+    expect(hubspot.log.count('cms.posts.create')).toBe(1);
+    expect(hubspot.log.count('cms.posts.publish')).toBe(0);
   }, 60_000);
 
   it('the breaker opens under a failing sandbox, deliveries wait, and it half-opens and closes after recovery', async () => {

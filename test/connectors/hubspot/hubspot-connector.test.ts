@@ -69,7 +69,7 @@ describe('HubSpot connector', () => {
     expect(sb.log.count('cms.posts.create') - before).toBe(1);
   });
 
-  it('a lost create response is unknown_outcome; reconciliation finds the post and a retry does not duplicate it', async () => {
+  it('a lost create response is unknown_outcome; the draft is not the effect, and the retry finishes it', async () => {
     const { client } = connectHubSpot(sb);
     const content = blogContent();
     sb.faults.inject({ kind: 'lose_response', operation: 'cms.posts.create', times: 1 });
@@ -77,19 +77,109 @@ describe('HubSpot connector', () => {
     expect(err.kind).toBe('unknown_outcome');
     const created = [...sb.store.posts.values()].filter((p) => p.slug === content.slug);
     expect(created).toHaveLength(1);
-    const found = await client.findByIdempotencyMarker!({
-      action: 'publishContent',
-      marker: 'delivery-lost',
-      content,
-    });
-    expect(found?.externalId).toBe(created[0]?.id);
+    expect(created[0]).toMatchObject({ state: 'DRAFT', currentlyPublished: false });
+    // The create happened, the push-live did not: a draft nobody reads is not a published post.
+    const find = () =>
+      client.findByIdempotencyMarker!({ action: 'publishContent', marker: 'delivery-lost', content });
+    expect(await find()).toBeNull();
     expect(
       await client.findByIdempotencyMarker!({ action: 'publishContent', marker: 'other', content }),
     ).toBeNull();
+    const creates = sb.log.count('cms.posts.create');
     const retried = await client.publishContent!({ content, idempotencyMarker: 'delivery-lost' });
     expect(retried.externalId).toBe(created[0]?.id);
+    expect(retried.summary).toMatchObject({ state: 'PUBLISHED', reused: true });
     expect(sb.store.posts.get(retried.externalId)?.currentlyPublished).toBe(true);
+    expect(sb.log.count('cms.posts.create')).toBe(creates);
     expect([...sb.store.posts.values()].filter((p) => p.slug === content.slug)).toHaveLength(1);
+    // Now it is done, and reconciliation says so.
+    expect((await find())?.externalId).toBe(created[0]?.id);
+  });
+
+  it('a push-live that never answers leaves a draft: not found, and the retry pushes that draft live', async () => {
+    const { client } = connectHubSpot(sb, { timeoutMs: 300 });
+    const content = blogContent();
+    // Every try of the idempotent push-live hangs (what a worker dying after the create looks like to the vendor).
+    sb.faults.inject({ kind: 'hang', operation: 'cms.posts.publish', times: 3 });
+    const err = await failureOf(client.publishContent!({ content, idempotencyMarker: 'delivery-hang' }));
+    expect(err.kind).toBe('retryable');
+    const [draft, ...others] = [...sb.store.posts.values()].filter((p) => p.slug === content.slug);
+    expect(others).toHaveLength(0);
+    expect(draft).toMatchObject({ state: 'DRAFT', currentlyPublished: false });
+    const find = () =>
+      client.findByIdempotencyMarker!({ action: 'publishContent', marker: 'delivery-hang', content });
+    expect(await find()).toBeNull();
+    const creates = sb.log.count('cms.posts.create');
+    const retried = await client.publishContent!({ content, idempotencyMarker: 'delivery-hang' });
+    expect(retried.externalId).toBe(draft!.id);
+    expect(sb.store.posts.get(draft!.id)).toMatchObject({ state: 'PUBLISHED', currentlyPublished: true });
+    expect(sb.log.count('cms.posts.create')).toBe(creates);
+    expect((await find())?.externalId).toBe(draft!.id);
+  });
+
+  it('a push-live whose responses are lost did publish: found, and the retry reuses the live post untouched', async () => {
+    const { client } = connectHubSpot(sb);
+    const content = blogContent();
+    sb.faults.inject({ kind: 'lose_response', operation: 'cms.posts.publish', times: 3 });
+    const err = await failureOf(client.publishContent!({ content, idempotencyMarker: 'delivery-pl-lost' }));
+    expect(err.kind).toBe('retryable');
+    const [post, ...others] = [...sb.store.posts.values()].filter((p) => p.slug === content.slug);
+    expect(others).toHaveLength(0);
+    expect(post?.currentlyPublished).toBe(true);
+    const found = await client.findByIdempotencyMarker!({
+      action: 'publishContent',
+      marker: 'delivery-pl-lost',
+      content,
+    });
+    expect(found).toMatchObject({ externalId: post!.id, summary: { state: 'PUBLISHED' } });
+    const calls = { create: sb.log.count('cms.posts.create'), publish: sb.log.count('cms.posts.publish') };
+    const retried = await client.publishContent!({ content, idempotencyMarker: 'delivery-pl-lost' });
+    expect(retried).toMatchObject({ externalId: post!.id, summary: { reused: true } });
+    expect(sb.log.count('cms.posts.create')).toBe(calls.create);
+    expect(sb.log.count('cms.posts.publish')).toBe(calls.publish);
+  });
+
+  it('scheduled content: a draft is not done until it is scheduled; a scheduled post is', async () => {
+    const { client } = connectHubSpot(sb, { timeoutMs: 300 });
+    const publishAt = new Date(Date.now() + 86_400_000).toISOString();
+    const content = blogContent({ fields: { publishAt } });
+    sb.faults.inject({ kind: 'server_error', status: 503, operation: 'cms.posts.schedule', times: 3 });
+    const err = await failureOf(client.publishContent!({ content, idempotencyMarker: 'delivery-sched' }));
+    expect(err.kind).toBe('retryable');
+    const find = () =>
+      client.findByIdempotencyMarker!({ action: 'publishContent', marker: 'delivery-sched', content });
+    expect(await find()).toBeNull();
+    const ref = await client.publishContent!({ content, idempotencyMarker: 'delivery-sched' });
+    expect(sb.store.posts.get(ref.externalId)).toMatchObject({
+      state: 'SCHEDULED',
+      currentlyPublished: false,
+      publishDate: publishAt,
+    });
+    expect([...sb.store.posts.values()].filter((p) => p.slug === content.slug)).toHaveLength(1);
+    expect(await find()).toMatchObject({ externalId: ref.externalId, summary: { state: 'SCHEDULED' } });
+    // Done: publishing the delivery again neither creates nor reschedules.
+    const schedules = sb.log.count('cms.posts.schedule');
+    await client.publishContent!({ content, idempotencyMarker: 'delivery-sched' });
+    expect(sb.log.count('cms.posts.schedule')).toBe(schedules);
+  });
+
+  it('a connection that leaves posts as drafts: the draft is the effect, found after a lost create', async () => {
+    const { client } = connectHubSpot(sb, { config: { publishImmediately: false } });
+    const content = blogContent();
+    sb.faults.inject({ kind: 'lose_response', operation: 'cms.posts.create', times: 1 });
+    const err = await failureOf(client.publishContent!({ content, idempotencyMarker: 'delivery-draft' }));
+    expect(err.kind).toBe('unknown_outcome');
+    const found = await client.findByIdempotencyMarker!({
+      action: 'publishContent',
+      marker: 'delivery-draft',
+      content,
+    });
+    expect(found?.summary).toMatchObject({ state: 'DRAFT' });
+    expect(sb.store.posts.get(found!.externalId)?.currentlyPublished).toBe(false);
+    const publishes = sb.log.count('cms.posts.publish');
+    const retried = await client.publishContent!({ content, idempotencyMarker: 'delivery-draft' });
+    expect(retried.externalId).toBe(found!.externalId);
+    expect(sb.log.count('cms.posts.publish')).toBe(publishes);
   });
 
   it('creates a marketing email as a draft, finds it by marker, and archives it on unpublish', async () => {

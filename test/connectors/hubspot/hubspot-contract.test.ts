@@ -1,4 +1,12 @@
-/** The shared connector contract suite (describeConnector) against the HubSpot sandbox over real HTTP. */
+/**
+ * The shared connector contract suite (describeConnector) against the HubSpot sandbox over real HTTP.
+ *
+ * The suite's effect faults assume the non-idempotent call they hit completes the effect. A HubSpot blog post is
+ * complete only once pushed live (an idempotent call after the create), so the suite runs on a connection that
+ * leaves posts as drafts (`publishImmediately: false`), where the create is the whole effect. The two-step path (a
+ * draft left by an interrupted publish is not the effect; the retry finishes it) is covered by
+ * hubspot-connector.test.ts and test/integration/deliveries-chaos.test.ts.
+ */
 import { describeConnector } from '../describe-connector.js';
 import { createHubSpotConnector } from '../../../src/server/connectors/hubspot/index.js';
 import { startHubSpotSandbox } from '../../../src/server/connectors/hubspot/sandbox/index.js';
@@ -12,6 +20,7 @@ describeConnector({
     return {
       baseUrl: sb.url,
       credentials: { accessToken: sb.privateAppToken },
+      config: { publishImmediately: false },
       badCredentials: { accessToken: 'pat-na1-00000000-0000-0000-0000-000000000000' },
       faults: sb.faults,
       count: (op, f) => sb.log.count(op, f),

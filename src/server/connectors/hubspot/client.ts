@@ -3,7 +3,10 @@
  *
  * Publishing is check-then-create: before creating, the client looks for an object carrying the delivery's marker
  * (see `reconcile.ts`), so a retried publish after a lost response finds the first post instead of making a second.
- * Creating calls are not idempotent; an unreadable 2xx answer to one is `unknown_outcome` (the ledger reconciles it).
+ * A blog post is two steps (create a draft, then push it live or schedule it); a retry that finds the draft of an
+ * interrupted attempt finishes it. Creating calls are not idempotent; an unreadable 2xx answer to one is
+ * `unknown_outcome` (the ledger reconciles it). Pushing live and scheduling are idempotent and retried.
+ * A marketing email is one step: it is created as a draft, which is the whole effect (sending is not ours).
  */
 import { ConnectorError, isConnectorError } from '../sdk/connector-error.js';
 import type {
@@ -19,7 +22,15 @@ import { validateHubSpotAsset } from './assets.js';
 import { MALFORMED_RESPONSE } from './http-policy.js';
 import type { HubSpotConfig } from './manifest.js';
 import { hubspotConfigSchema } from './manifest.js';
-import { fileBaseWithMarker, mapBlogPost, mapMarketingEmail, referencedAssets } from './mapping.js';
+import type { PostPublishTarget } from './mapping.js';
+import {
+  fileBaseWithMarker,
+  mapBlogPost,
+  mapMarketingEmail,
+  postMeetsTarget,
+  postPublishTarget,
+  referencedAssets,
+} from './mapping.js';
 import type { HubSpotEmail, HubSpotFileRef, HubSpotPost } from './reconcile.js';
 import { findEffect, findEmailByMarker, findFileByMarker, findPostByMarker } from './reconcile.js';
 
@@ -131,18 +142,19 @@ export function createHubSpotClient(ctx: ConnectorContext): ConnectorClient {
     return ids;
   }
 
-  async function publishPost(post: HubSpotPost, content: ContentPayload): Promise<HubSpotPost> {
-    const publishAt =
-      typeof content.fields['publishAt'] === 'string' ? Date.parse(content.fields['publishAt']) : NaN;
-    if (!Number.isNaN(publishAt) && publishAt > ctx.clock.nowMs()) {
+  /** Moves a post to what the delivery asks for (live / scheduled); a draft target leaves it as it is. */
+  async function publishPost(post: HubSpotPost, target: PostPublishTarget): Promise<HubSpotPost> {
+    if (target.kind === 'draft') return post;
+    if (target.kind === 'scheduled') {
+      // Scheduling the same post at the same time again is harmless: idempotent.
       await ctx.http.request({
         method: 'POST',
         path: '/cms/v3/blogs/posts/schedule',
-        json: { id: post.id, publishDate: new Date(publishAt).toISOString() },
+        json: { id: post.id, publishDate: target.at.toISOString() },
         idempotent: true,
         operation: 'cms.posts.schedule',
       });
-    } else if (config.publishImmediately) {
+    } else {
       // Pushing the same draft live twice is harmless: idempotent.
       await ctx.http.request({
         method: 'POST',
@@ -150,7 +162,7 @@ export function createHubSpotClient(ctx: ConnectorContext): ConnectorClient {
         idempotent: true,
         operation: 'cms.posts.publish',
       });
-    } else return post;
+    }
     const res = await ctx.http.request<HubSpotPost>({
       method: 'GET',
       path: `/cms/v3/blogs/posts/${post.id}`,
@@ -185,16 +197,18 @@ export function createHubSpotClient(ctx: ConnectorContext): ConnectorClient {
     async publishContent({ content, idempotencyMarker: marker }) {
       if (content.type === 'blog_post') {
         const blog = await blogId();
+        const target = postPublishTarget(content, config, ctx.clock.nowMs());
+        // A post with this marker is an earlier attempt of this delivery: finish it instead of making a second one.
         const existing = await findPostByMarker(ctx, marker, content.slug, blog);
         if (existing) {
-          const live = existing.currentlyPublished ? existing : await publishPost(existing, content);
-          return postRef(live, { reused: true });
+          const done = postMeetsTarget(existing, target) ? existing : await publishPost(existing, target);
+          return postRef(done, { reused: true });
         }
         const urls = await uploadReferenced(content, marker);
         const tagIds = await resolveTagIds(content.tags);
         const draft = mapBlogPost({ content, blogId: blog, marker, urls, tagIds });
         const created = await create<HubSpotPost>('/cms/v3/blogs/posts', draft, 'cms.posts.create');
-        return postRef(await publishPost(created, content), { tagIds, assets: urls.size });
+        return postRef(await publishPost(created, target), { tagIds, assets: urls.size });
       }
       if (content.type === 'email') {
         const existing = await findEmailByMarker(ctx, marker);
@@ -287,7 +301,7 @@ export function createHubSpotClient(ctx: ConnectorContext): ConnectorClient {
       };
     },
 
-    findByIdempotencyMarker: (input) => findEffect(ctx, input, blogId),
+    findByIdempotencyMarker: (input) => findEffect(ctx, input, { config, blogId }),
   };
 
   async function readContacts(ids: string[]): Promise<ContactPage['contacts']> {

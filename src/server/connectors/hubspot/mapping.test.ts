@@ -6,6 +6,8 @@ import {
   fileBaseWithMarker,
   mapBlogPost,
   markerHash,
+  postMeetsTarget,
+  postPublishTarget,
   referencedAssets,
   renderBodyHtml,
   toHubSpotLanguage,
@@ -98,5 +100,47 @@ describe('HubSpot mapping', () => {
 
   it('uploads only assets the body or featured image references', () => {
     expect(referencedAssets(content()).map((a) => a.ref)).toEqual(['img/cat.png', 'img/dog.png']);
+  });
+
+  describe('publish target and completion', () => {
+    const now = Date.parse('2030-05-01T12:00:00.000Z');
+    const at = (publishAt: unknown) => content({ fields: { publishAt } });
+    const draft = { state: 'DRAFT', currentlyPublished: false };
+    const scheduled = { state: 'SCHEDULED', currentlyPublished: false };
+    const live = { state: 'PUBLISHED', currentlyPublished: true };
+
+    it('asks for live, a schedule or a draft from publishAt and publishImmediately', () => {
+      const immediately = { publishImmediately: true };
+      const drafts = { publishImmediately: false };
+      expect(postPublishTarget(content(), immediately, now)).toEqual({ kind: 'live' });
+      expect(postPublishTarget(content(), drafts, now)).toEqual({ kind: 'draft' });
+      expect(postPublishTarget(undefined, drafts, now)).toEqual({ kind: 'draft' });
+      expect(postPublishTarget(at('2030-05-02T09:00:00Z'), drafts, now)).toEqual({
+        kind: 'scheduled',
+        at: new Date('2030-05-02T09:00:00Z'),
+      });
+      // A publishAt that has passed (a late retry) means live now, whatever the connection's default.
+      expect(postPublishTarget(at('2030-05-01T11:59:59Z'), drafts, now)).toEqual({ kind: 'live' });
+      expect(postPublishTarget(at('not a date'), drafts, now)).toEqual({ kind: 'draft' });
+      expect(postPublishTarget(at(12), immediately, now)).toEqual({ kind: 'live' });
+    });
+
+    it('counts a post as done only when it is what was asked for (a live post always is)', () => {
+      const wantLive = { kind: 'live' } as const;
+      const wantSchedule = { kind: 'scheduled', at: new Date(now + 1) } as const;
+      const wantDraft = { kind: 'draft' } as const;
+      expect(postMeetsTarget(draft, wantLive)).toBe(false);
+      expect(postMeetsTarget(scheduled, wantLive)).toBe(false);
+      expect(postMeetsTarget(live, wantLive)).toBe(true);
+      expect(postMeetsTarget(draft, wantSchedule)).toBe(false);
+      expect(postMeetsTarget(scheduled, wantSchedule)).toBe(true);
+      expect(postMeetsTarget(live, wantSchedule)).toBe(true);
+      expect(postMeetsTarget(draft, wantDraft)).toBe(true);
+      expect(postMeetsTarget(live, wantDraft)).toBe(true);
+      // Without currentlyPublished, the state decides; an unpublished post back in DRAFT is not live.
+      expect(postMeetsTarget({ state: 'PUBLISHED' }, wantLive)).toBe(true);
+      expect(postMeetsTarget({ state: 'PUBLISHED', currentlyPublished: false }, wantLive)).toBe(false);
+      expect(postMeetsTarget({}, wantLive)).toBe(false);
+    });
   });
 });

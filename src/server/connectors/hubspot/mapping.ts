@@ -8,6 +8,8 @@
  *   (invisible to readers) and is found again by its slug; a marketing email carries `[sb-<hash>]` at the end of its
  *   internal name (recipients never see it); a file carries `-sb<hash>` in its file name. `<hash>` is the first 12
  *   hex digits of the marker's SHA-256.
+ * - Publishing a blog post: `postPublishTarget` says what the delivery asks for (live, scheduled or a draft);
+ *   `postMeetsTarget` says whether a post found by its marker already is that, i.e. whether the effect is complete.
  */
 import { createHash } from 'node:crypto';
 import { Marked } from 'marked';
@@ -146,6 +148,49 @@ export function mapMarketingEmail(args: {
       ...(preview !== undefined ? { previewText: preview } : {}),
     },
   };
+}
+
+/**
+ * What publishing a blog post asks HubSpot for:
+ * - `scheduled`: the content has a `publishAt` still in the future;
+ * - `live`: a `publishAt` that has passed (we are late: publish now), or none and the connection publishes immediately;
+ * - `draft`: no `publishAt` and the connection leaves posts as drafts (`publishImmediately: false`).
+ * Without the content (a reconcile that could not load it) only the connection's setting is known.
+ */
+export type PostPublishTarget = { kind: 'live' } | { kind: 'scheduled'; at: Date } | { kind: 'draft' };
+
+export function postPublishTarget(
+  content: ContentPayload | undefined,
+  config: Pick<HubSpotConfig, 'publishImmediately'>,
+  nowMs: number,
+): PostPublishTarget {
+  const raw = content?.fields['publishAt'];
+  const at = typeof raw === 'string' ? Date.parse(raw) : NaN;
+  if (!Number.isNaN(at)) return at > nowMs ? { kind: 'scheduled', at: new Date(at) } : { kind: 'live' };
+  return config.publishImmediately ? { kind: 'live' } : { kind: 'draft' };
+}
+
+/** The post state fields HubSpot reports (`state`: DRAFT | SCHEDULED | PUBLISHED…). */
+export interface PostPublishState {
+  state?: string;
+  currentlyPublished?: boolean;
+}
+
+export function isPostLive(post: PostPublishState): boolean {
+  return post.currentlyPublished ?? post.state === 'PUBLISHED';
+}
+
+/**
+ * Whether a post carrying a delivery's marker is that delivery's complete effect. A live post always is (nothing left
+ * to do, even if it went live some other way); a scheduled one when a schedule was asked for; a draft only when a draft
+ * was asked for. Otherwise the post is an interrupted attempt's draft: the effect is not done, and the retried publish
+ * must reuse the draft (find by marker → schedule / push live), never create a second post.
+ */
+export function postMeetsTarget(post: PostPublishState, target: PostPublishTarget): boolean {
+  if (isPostLive(post)) return true;
+  if (target.kind === 'draft') return true;
+  if (target.kind === 'scheduled') return post.state === 'SCHEDULED';
+  return false;
 }
 
 /** HubSpot language codes are lower-case (`en`, `en-us`, `pt-br`). */

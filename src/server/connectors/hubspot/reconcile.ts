@@ -1,14 +1,25 @@
 /**
- * `findByIdempotencyMarker` for HubSpot: asks whether an effect with this marker already exists.
+ * `findByIdempotencyMarker` for HubSpot: asks whether the effect with this marker is complete.
  * - blog post: posts with the content's slug in the blog (`slug__eq`), or else the 500 newest posts, whose `headHtml`
- *   carries the marker meta tag;
- * - marketing email: the 500 newest emails whose name ends with `[sb-<hash>]`;
+ *   carries the marker meta tag; found only when the post is what the delivery asked for (`postMeetsTarget`: live,
+ *   scheduled as requested, or a draft when a draft was asked for). The draft of an attempt that died between the
+ *   create and the push-live is "not done": null, so the ledger retries, and the retried publish finds that draft by
+ *   its marker and pushes it live instead of creating a second post;
+ * - marketing email: the 500 newest emails whose name ends with `[sb-<hash>]` (creating the draft is the whole effect:
+ *   we never publish or send it);
  * - file: a file search by the marked name (`name=<stem>-sb<hash>`);
  * - unpublish: no marker is stored (it is an idempotent PATCH/DELETE, retried instead of reconciled) → null.
  */
 import type { ConnectorContext, ContentPayload, EffectAction, ExternalRef } from '../sdk/connector.js';
 import type { HttpRequest } from '../sdk/http-types.js';
-import { emailNameWithMarker, fileBaseWithMarker, markerMeta } from './mapping.js';
+import type { HubSpotConfig } from './manifest.js';
+import {
+  emailNameWithMarker,
+  fileBaseWithMarker,
+  markerMeta,
+  postMeetsTarget,
+  postPublishTarget,
+} from './mapping.js';
 
 /** Pages of 100 scanned when no narrower query exists. */
 const SCAN_PAGES = 5;
@@ -91,7 +102,7 @@ export async function findFileByMarker(
 export async function findEffect(
   ctx: ConnectorContext,
   input: { action: EffectAction; marker: string; content?: ContentPayload },
-  blogId: () => Promise<string>,
+  connection: { config: Pick<HubSpotConfig, 'publishImmediately'>; blogId: () => Promise<string> },
 ): Promise<ExternalRef | null> {
   const { action, marker, content } = input;
   if (action === 'publishContent') {
@@ -101,8 +112,21 @@ export async function findEffect(
         ? { externalId: email.id, summary: { kind: 'marketing_email', state: email.state ?? 'DRAFT' } }
         : null;
     }
-    const post = await findPostByMarker(ctx, marker, content?.slug, content ? await blogId() : undefined);
+    const post = await findPostByMarker(
+      ctx,
+      marker,
+      content?.slug,
+      content ? await connection.blogId() : undefined,
+    );
     if (!post) return null;
+    const target = postPublishTarget(content, connection.config, ctx.clock.nowMs());
+    if (!postMeetsTarget(post, target)) {
+      ctx.logger.info(
+        { postId: post.id, state: post.state, wanted: target.kind },
+        'hubspot reconcile: only an unfinished draft carries the marker; the retried publish will finish it',
+      );
+      return null;
+    }
     return {
       externalId: post.id,
       ...(post.url ? { url: post.url } : {}),
