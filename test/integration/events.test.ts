@@ -10,6 +10,7 @@ import { inTransaction, openDatabase } from '../../src/server/platform/db/index.
 import {
   appendCustomEvent,
   appendEvent,
+  appendEvents,
   createEvents,
   EVENTS_CHANNEL,
   listEvents,
@@ -91,6 +92,34 @@ describe('appendEvent', () => {
       1, 2,
     ]);
     expect(await readEventHead(t.db.kysely, wsA)).toBe(2);
+  });
+
+  it('appends a batch of one workspace in order with consecutive numbers and one notification for the last', async () => {
+    const ws = await createWorkspace('events-batch');
+    const heard: string[] = [];
+    const unlisten = await t.db.listen(EVENTS_CHANNEL, (p) => heard.push(p));
+    await appendEvent(t.db.kysely, { workspaceId: ws, type: 'content.created', actor: actorIn(ws) });
+    const batch = await inTransaction(t.db.kysely, (tx) =>
+      appendEvents(tx, ws, [
+        { type: 'webhook.received', subject: 'a', payload: { n: 1 }, actor: actorIn(ws) },
+        { type: 'contact.updated', payload: [1], actor: actorIn(ws) },
+        { type: 'webhook.received', subject: 'c', actor: actorIn(ws) },
+      ]),
+    );
+    expect(batch.map((e) => [e.seq, e.type, e.subject])).toEqual([
+      [2, 'webhook.received', 'a'],
+      [3, 'contact.updated', ''],
+      [4, 'webhook.received', 'c'],
+    ]);
+    expect(batch[1]!.payload).toEqual([1]);
+    expect(await appendEvents(t.db.kysely, ws, [])).toEqual([]);
+    await expect(
+      appendEvents(t.db.kysely, ws, [{ type: 'Bad Type', actor: actorIn(ws) }]),
+    ).rejects.toBeInstanceOf(ValidationError);
+    expect(await readEventHead(t.db.kysely, ws)).toBe(4);
+    for (let i = 0; i < 50 && heard.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    await unlisten();
+    expect(heard.map((p) => (JSON.parse(p) as { seq: number }).seq)).toEqual([1, 4]);
   });
 
   it('rejects malformed types', async () => {

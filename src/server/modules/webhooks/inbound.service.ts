@@ -282,6 +282,7 @@ async function processInboundBatch(
     const eventTypes = new Map<string, string>();
     const actor = systemActor(workspaceId);
     const outcomes: InboundOutcome[] = [];
+    const appended: Parameters<WebhooksContext['events']['appendMany']>[2][number][] = [];
     const at = ctx.clock.now();
     for (const r of rows) {
       let eventType = 'webhook.received';
@@ -310,18 +311,12 @@ async function processInboundBatch(
         );
         continue;
       }
-      for (const e of events) {
-        await ctx.events.append(tx, {
-          workspaceId: r.workspaceId,
-          type: e.type,
-          subject: e.subject,
-          payload: e.payload,
-          actor,
-        });
-      }
+      for (const e of events) appended.push({ type: e.type, subject: e.subject, payload: e.payload, actor });
       outcomes.push({ id: r.id, status: 'processed', error: null, eventsEmitted: events.length });
       ctx.metrics.processed('processed', r.vendor);
     }
+    // One statement for the batch's events, in row order (rows are oldest first).
+    await ctx.events.appendMany(tx, workspaceId, appended);
     await finishInboundRows(tx, outcomes, at);
     return rows.length;
   });

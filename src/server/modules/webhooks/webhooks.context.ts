@@ -87,7 +87,7 @@ export interface WebhooksContext {
   db: Executor;
   clock: Clock;
   logger: Logger;
-  events: Pick<Events, 'append'>;
+  events: Pick<Events, 'append' | 'appendMany'>;
   audit: Pick<Audit, 'record'>;
   secrets: SecretBox;
   jobs: JobCatalog<WebhookJobSchemas>;

@@ -16,7 +16,7 @@ import type { HttpApp } from '../http/index.js';
 import type { Logger } from '../logger.js';
 import type { Registry } from '../metrics.js';
 import { EventBus } from './event-bus.js';
-import { appendEvent, type AppendEventInput, type DomainEvent } from './events.repo.js';
+import { appendEvent, appendEvents, type AppendEventInput, type DomainEvent } from './events.repo.js';
 import { createEventMetrics } from './events.metrics.js';
 import { registerEventRoutes } from './events.routes.js';
 import { registerConsumerRoutes } from './consumers.routes.js';
@@ -26,6 +26,7 @@ export { EventBus, type EventListener, type EventBusOptions } from './event-bus.
 export { followEvents, type FollowEventsOptions } from './event-feed.js';
 export {
   appendEvent,
+  appendEvents,
   listEvents,
   readEventHead,
   toEventActor,
@@ -74,6 +75,12 @@ export interface EventsDeps {
 export interface Events {
   /** Appends in the caller's transaction, stamped with the injected clock and counted in metrics. */
   append(executor: Executor, input: AppendEventInput): Promise<DomainEvent>;
+  /** Appends several events of one workspace in one statement, in order (batch writers). */
+  appendMany(
+    executor: Executor,
+    workspaceId: string,
+    inputs: readonly Omit<AppendEventInput, 'workspaceId'>[],
+  ): Promise<DomainEvent[]>;
   readonly bus: EventBus;
   /** Durable consumers: register them before working; the runner of worker processes drives them. */
   readonly consumers: EventConsumerRegistry;
@@ -104,8 +111,18 @@ export function createEvents(deps: EventsDeps): Events {
   // The event row is the consumers' outbox: nothing else is written per append (ADR 0009).
   const append = (executor: Executor, input: AppendEventInput) =>
     appendEvent(executor, input, { clock: deps.clock, onAppended: (e) => metrics.countAppended(e.type) });
+  const appendMany = (
+    executor: Executor,
+    workspaceId: string,
+    inputs: readonly Omit<AppendEventInput, 'workspaceId'>[],
+  ) =>
+    appendEvents(executor, workspaceId, inputs, {
+      clock: deps.clock,
+      onAppended: (e) => metrics.countAppended(e.type),
+    });
   return {
     append,
+    appendMany,
     bus,
     consumers,
     runner,
