@@ -62,7 +62,8 @@ async function fanOutPublish(ctx: DeliveriesContext, tx: Executor, event: Domain
   const contentId = contentIdOf(event, p.data.contentId);
   if (!contentId) return;
   // Most transitions are not publications: decided from the event alone when it carries the state kinds.
-  if (p.data.toKind !== undefined && (p.data.toKind !== 'published' || p.data.fromKind === 'published')) return;
+  if (p.data.toKind !== undefined && (p.data.toKind !== 'published' || p.data.fromKind === 'published'))
+    return;
   if (p.data.toKind === undefined) {
     const content = ctx.content(tx);
     const actor = systemActor(event.workspaceId);
