@@ -10,7 +10,8 @@
  * since the previous sync (and the `pg_wal` directory when segments appeared or were renamed) on libuv's thread pool.
  * The event loop, and PGlite with it, keeps running other transactions meanwhile; commits that finish while a sync
  * is in flight are covered together by the next one (group commit), so throughput does not collapse to one fsync per
- * commit.
+ * commit. A request's commit (foreground, ADR 0011) may start its own round beside one already in flight instead of
+ * waiting behind it, so background commits never add a round to a request's latency.
  *
  * Invariants:
  * - A caller whose commit resolved had its WAL record written (page cache) before it called `afterCommit()`, and every
@@ -28,6 +29,7 @@ import { join } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import { sql } from 'kysely';
 import { AppError } from '../errors/index.js';
+import { inBackground } from './priority.js';
 import type { Db, EmbeddedDurability } from './database.js';
 
 export interface DurabilityHookOptions {
@@ -92,7 +94,9 @@ export function createDurabilityHook(opts: DurabilityHookOptions): DurabilityHoo
   let controlMtime = 0n;
   let fullMark = 0n;
   let requested = 0;
-  let running: Promise<void> | null = null;
+  /** Rounds in flight: one normally; a foreground commit may start a second beside it (see `kick`). */
+  const running = new Set<Promise<void>>();
+  let fullSync: Promise<void> | null = null;
   let waiters: Waiter[] = [];
 
   async function fsyncPath(path: string, dataOnly: boolean): Promise<void> {
@@ -109,15 +113,17 @@ export function createDurabilityHook(opts: DurabilityHookOptions): DurabilityHoo
    * Open handles of the WAL segments, kept between rounds: a round then costs one thread-pool trip per changed
    * segment (fdatasync) instead of three (open, fdatasync, close), each of which also waited for the event loop.
    */
-  const walHandles = new Map<string, FileHandle>();
+  const walHandles = new Map<string, Promise<FileHandle>>();
 
   async function syncWalSegment(name: string): Promise<void> {
     let handle = walHandles.get(name);
     if (!handle) {
-      handle = await open(join(walDir, name), 'r');
+      handle = open(join(walDir, name), 'r');
       walHandles.set(name, handle);
+      // A segment that vanished before we opened it must not poison the map.
+      handle.catch(() => walHandles.delete(name));
     }
-    await handle.datasync();
+    await (await handle).datasync();
     stats.fsyncCalls++;
   }
 
@@ -125,7 +131,7 @@ export function createDurabilityHook(opts: DurabilityHookOptions): DurabilityHoo
     for (const [name, handle] of walHandles) {
       if (keep.has(name)) continue;
       walHandles.delete(name);
-      await handle.close().catch(() => {});
+      await handle.then((h) => h.close()).catch(() => {});
     }
   }
 
@@ -150,9 +156,10 @@ export function createDurabilityHook(opts: DurabilityHookOptions): DurabilityHoo
       await closeWalHandles(new Set(names));
       await fsyncPath(walDir, false);
     }
-    walMark = mark;
+    // Rounds may overlap: the mark only moves forward, and only once this round's files are synced.
+    if (mark > walMark) walMark = mark;
     walNames = joined;
-    if (checkpointed) await syncAll();
+    if (checkpointed) await (fullSync ??= syncAll().finally(() => (fullSync = null)));
   }
 
   async function syncAll(): Promise<void> {
@@ -188,13 +195,22 @@ export function createDurabilityHook(opts: DurabilityHookOptions): DurabilityHoo
     stats.fullSyncs++;
   }
 
-  function kick(): void {
-    if (running || waiters.length === 0) return;
-    running = runRound().finally(() => {
-      running = null;
+  /**
+   * Starts a round when none is in flight. A foreground commit (an HTTP request, not queue or consumer work — see
+   * priority.ts) does not wait for a round that started before it: it may start a second one beside it. That is
+   * safe because each round picks its files after its waiters' commits and the mark only moves forward.
+   */
+  function kick(urgent = false): void {
+    if (waiters.length === 0) return;
+    if (running.size > 0 && !(urgent && running.size < 2)) return;
+    const round: Promise<void> = runRound().finally(() => {
+      running.delete(round);
       kick();
     });
+    running.add(round);
   }
+
+  const settleRunning = () => Promise.all([...running].map((r) => r.catch(() => {})));
 
   async function runRound(): Promise<void> {
     // Every request up to `target` was made after its commit's WAL write; the files are chosen below, after that.
@@ -222,16 +238,16 @@ export function createDurabilityHook(opts: DurabilityHookOptions): DurabilityHoo
       const seq = ++requested;
       return new Promise<void>((resolve, reject) => {
         waiters.push({ seq, resolve, reject });
-        kick();
+        kick(!inBackground());
       });
     },
     async afterClose() {
-      if (running) await running.catch(() => {});
+      await settleRunning();
       await closeWalHandles(new Set());
       await syncAll();
     },
     syncAll: async () => {
-      if (running) await running.catch(() => {});
+      await settleRunning();
       await syncAll();
     },
     stats: () => ({ ...stats }),
