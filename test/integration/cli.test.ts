@@ -12,6 +12,7 @@ import { recordAudit } from '../../src/server/platform/audit/index.js';
 import { systemActor } from '../../src/server/platform/auth/index.js';
 import { openDatabase } from '../../src/server/platform/db/index.js';
 import { createTestDb, type TestDb } from '../support/test-db.js';
+import { cliRunner } from '../support/cli-runner.js';
 
 describe('switchboard CLI', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'sb-cli-'));
@@ -34,16 +35,7 @@ describe('switchboard CLI', () => {
     await pg?.close();
   });
 
-  async function run(...argv: string[]) {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await runCli(argv, {
-      io: { out: (s) => out.push(s), err: (s) => err.push(s) },
-      env,
-      cwd: dataDir,
-    });
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  }
+  const run = cliRunner(env, dataDir);
 
   it('prints help for every command with exit 0, and exits 2 on usage errors', async () => {
     const help = await run('--help');

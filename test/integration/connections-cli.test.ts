@@ -7,12 +7,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/server/cli/program.js';
 import {
   startHubSpotSandbox,
   type HubSpotSandbox,
 } from '../../src/server/connectors/hubspot/sandbox/index.js';
 import { createTestDb, type TestDb } from '../support/test-db.js';
+import { cliRunner } from '../support/cli-runner.js';
 
 describe('switchboard connections / sandbox CLI', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'sb-connections-cli-'));
@@ -24,16 +24,7 @@ describe('switchboard connections / sandbox CLI', () => {
     SWITCHBOARD_LOG_LEVEL: 'silent',
     SWITCHBOARD_SECRET_KEY: Buffer.alloc(32, 11).toString('base64'),
   };
-  async function run(...argv: string[]) {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await runCli(argv, {
-      io: { out: (s) => out.push(s), err: (s) => err.push(s) },
-      env,
-      cwd: dataDir,
-    });
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  }
+  const run = cliRunner(env, dataDir);
   const ws = ['--workspace', 'conn-cli'];
 
   beforeAll(async () => {

@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/server/cli/program.js';
 import { loadConfig } from '../../src/server/config.js';
 import {
   startHubSpotSandbox,
@@ -21,6 +20,7 @@ import { silentLogger } from '../../src/server/platform/logger.js';
 import { createTestDb, type TestDb } from '../support/test-db.js';
 import { seedWorkspace, type SeededWorkspace } from './auth-app.fixture.js';
 import { FAST_LEDGER_ENV, WallClock, waitFor } from './deliveries.fixture.js';
+import { cliRunner } from '../support/cli-runner.js';
 
 interface DeliveryRow {
   id: string;
@@ -49,16 +49,7 @@ describe('switchboard deliveries CLI', () => {
     // One vendor attempt: an outage turns a delivery into a dead letter at once.
     SWITCHBOARD_DELIVERY_MAX_ATTEMPTS: '1',
   };
-  async function run(...argv: string[]) {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await runCli(argv, {
-      io: { out: (s) => out.push(s), err: (s) => err.push(s) },
-      env,
-      cwd: dataDir,
-    });
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  }
+  const run = cliRunner(env, dataDir);
   const wsArgs = ['--workspace', 'ledger-cli'];
   const listJson = async (...args: string[]) => {
     const r = await run('deliveries', 'list', ...wsArgs, '--json', ...args);

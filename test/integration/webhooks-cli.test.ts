@@ -6,8 +6,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/server/cli/program.js';
 import { createTestDb, type TestDb } from '../support/test-db.js';
+import { cliRunner } from '../support/cli-runner.js';
 
 describe('switchboard webhooks CLI', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'sb-webhooks-cli-'));
@@ -18,16 +18,7 @@ describe('switchboard webhooks CLI', () => {
     SWITCHBOARD_LOG_LEVEL: 'silent',
     SWITCHBOARD_SECRET_KEY: Buffer.alloc(32, 5).toString('base64'),
   };
-  async function run(...argv: string[]) {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await runCli(argv, {
-      io: { out: (s) => out.push(s), err: (s) => err.push(s) },
-      env,
-      cwd: dataDir,
-    });
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  }
+  const run = cliRunner(env, dataDir);
 
   beforeAll(async () => {
     const t = await createTestDb();

@@ -22,7 +22,6 @@
  * job finds each delivery still `in_flight`, closes the attempt as `worker_lost`, moves it to `unknown` and the
  * `delivery.reconcile` job asks the vendor by idempotency marker: found → `reconciled`, not found → a new attempt.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,6 +47,7 @@ import { silentLogger } from '../../src/server/platform/logger.js';
 import { seedWorkspace, type SeededWorkspace } from '../integration/auth-app.fixture.js';
 import { WallClock } from '../integration/deliveries.fixture.js';
 import { clonePgDatabase, createPgTemplate, dropPgTemplate } from '../support/pg-template.js';
+import { spawnWorkerProcess, waitForExit, type WorkerProcess } from './worker-process.js';
 
 const POSTS = 8;
 const HUBSPOT_CONNECTIONS = 4;
@@ -69,13 +69,6 @@ if (!databaseUrl) {
   console.warn(
     'ledger-kill: skipped — this multi-process test needs PostgreSQL; set TEST_DATABASE_URL=postgres://…',
   );
-}
-
-interface WorkerProcess {
-  child: ChildProcess;
-  workerId: string;
-  pid: number;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 interface LedgerRow {
@@ -400,40 +393,8 @@ function objectsAtVendor(
     .map((p) => ({ id: p.id, live: p.currentlyPublished }));
 }
 
-async function spawnWorker(env: Record<string, string>): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER_SCRIPT, JSON.stringify(env)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  const ready = await new Promise<{ workerId: string; pid: number }>((resolve, reject) => {
-    let buffer = '';
-    const timer = setTimeout(() => reject(new Error('worker node did not become ready in 30 s')), 30_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString('utf8');
-      const line = buffer.split('\n').find((l) => l.startsWith('{'));
-      if (!line) return;
-      clearTimeout(timer);
-      resolve(JSON.parse(line) as { workerId: string; pid: number });
-    });
-    void exited.then((e) => reject(new Error(`worker node exited before ready: ${JSON.stringify(e)}`)));
-  });
-  return { child, exited, ...ready };
-}
-
-/** A graceful stop that hangs is a failure, not a test timeout: SIGKILL after `ms` and report the signal. */
-async function waitForExit(
-  w: WorkerProcess,
-  ms: number,
-): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  const timer = setTimeout(() => w.child.kill('SIGKILL'), ms);
-  try {
-    return await w.exited;
-  } finally {
-    clearTimeout(timer);
-  }
-}
+const spawnWorker = (env: Record<string, string>): Promise<WorkerProcess> =>
+  spawnWorkerProcess(WORKER_SCRIPT, [JSON.stringify(env)]);
 
 async function readLedger(db: Db): Promise<LedgerRow[]> {
   const r = await sql<LedgerRow>`

@@ -7,7 +7,6 @@
  * The victim is frozen with SIGSTOP before its held jobs are counted, so it cannot claim or complete anything
  * between the count and the SIGKILL.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
@@ -17,6 +16,7 @@ import { migrate, openDatabase, type Db } from '../../src/server/platform/db/ind
 import { enqueueMany } from '../../src/server/platform/queue/index.js';
 import { databaseUrlFor, withAdmin } from '../support/pg-template.js';
 import { defineKillTestJobs, KILL_JOB, KILL_LEASE_MS, KILL_TEST_DDL } from './queue-kill.jobs.js';
+import { spawnWorkerProcess, waitForExit, type WorkerProcess } from './worker-process.js';
 
 const JOBS = 20_000;
 const WORKERS = 3;
@@ -31,13 +31,6 @@ if (!databaseUrl) {
   console.warn(
     'queue-kill: skipped — this multi-process test needs PostgreSQL; set TEST_DATABASE_URL=postgres://…',
   );
-}
-
-interface WorkerProcess {
-  child: ChildProcess;
-  workerId: string;
-  pid: number;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 describe.skipIf(!databaseUrl)('queue: a worker process killed mid-run (needs TEST_DATABASE_URL)', () => {
@@ -131,40 +124,8 @@ describe.skipIf(!databaseUrl)('queue: a worker process killed mid-run (needs TES
   });
 });
 
-async function spawnWorker(url: string): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER_SCRIPT, url, String(CONCURRENCY)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  const ready = await new Promise<{ workerId: string; pid: number }>((resolve, reject) => {
-    let buffer = '';
-    const timer = setTimeout(() => reject(new Error('worker process did not become ready in 30 s')), 30_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString('utf8');
-      const line = buffer.split('\n').find((l) => l.startsWith('{'));
-      if (!line) return;
-      clearTimeout(timer);
-      resolve(JSON.parse(line) as { workerId: string; pid: number });
-    });
-    void exited.then((e) => reject(new Error(`worker process exited before ready: ${JSON.stringify(e)}`)));
-  });
-  return { child, exited, ...ready };
-}
-
-/** A graceful stop that hangs is a failure, not a test timeout: SIGKILL after `ms` and report the signal. */
-async function waitForExit(
-  w: WorkerProcess,
-  ms: number,
-): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  const timer = setTimeout(() => w.child.kill('SIGKILL'), ms);
-  try {
-    return await w.exited;
-  } finally {
-    clearTimeout(timer);
-  }
-}
+const spawnWorker = (url: string): Promise<WorkerProcess> =>
+  spawnWorkerProcess(WORKER_SCRIPT, [url, String(CONCURRENCY)]);
 
 async function countCompleted(db: Db): Promise<number> {
   const r = await sql<{ n: number }>`SELECT count(*)::int AS n FROM jobs WHERE state = 'completed'`.execute(

@@ -1,0 +1,21 @@
+/** Runs the CLI in-process with captured output, the way the CLI tests call it. */
+import { runCli } from '../../src/server/cli/program.js';
+
+export interface CliResult {
+  code: number;
+  out: string;
+  err: string;
+}
+
+/** A `run(...argv)` bound to an environment (read at each call, so tests may change it) and working directory. */
+export function cliRunner(
+  env: Record<string, string>,
+  cwd: string,
+): (...argv: string[]) => Promise<CliResult> {
+  return async (...argv) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runCli(argv, { io: { out: (s) => out.push(s), err: (s) => err.push(s) }, env, cwd });
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  };
+}
