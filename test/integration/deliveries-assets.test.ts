@@ -21,6 +21,7 @@ import {
   createPost,
   waitFor,
   type LedgerApp,
+  hubspotSandboxConnection,
 } from './deliveries.fixture.js';
 
 const PNG = Buffer.from(
@@ -58,16 +59,7 @@ beforeAll(async () => {
   img = `http://127.0.0.1:${(images.address() as AddressInfo).port}`;
   hubspot = await startHubSpotSandbox();
   app = await createLedgerApp({ env: { SWITCHBOARD_ASSET_ALLOWED_HOSTS: '127.0.0.1' } });
-  hubspotId = (
-    await createConnection(app, {
-      vendor: 'hubspot',
-      name: 'HubSpot sandbox',
-      baseUrl: hubspot.url,
-      sandbox: true,
-      config: { blogId: hubspot.blogId },
-      credentials: { accessToken: hubspot.privateAppToken },
-    })
-  ).id;
+  hubspotId = (await createConnection(app, hubspotSandboxConnection(hubspot))).id;
 }, 60_000);
 
 afterAll(async () => {

@@ -19,7 +19,7 @@ import { openDatabase, type Db } from '../../src/server/platform/db/index.js';
 import { silentLogger } from '../../src/server/platform/logger.js';
 import { createTestDb, type TestDb } from '../support/test-db.js';
 import { seedWorkspace, type SeededWorkspace } from './auth-app.fixture.js';
-import { FAST_LEDGER_ENV, WallClock, waitFor } from './deliveries.fixture.js';
+import { FAST_LEDGER_ENV, WallClock, waitFor, hubspotSandboxConnection } from './deliveries.fixture.js';
 import { cliRunner } from '../support/cli-runner.js';
 
 interface DeliveryRow {
@@ -130,14 +130,7 @@ describe('switchboard deliveries CLI', () => {
     } else await t.close();
     await withServer(async (sb) => {
       ws = await seedWorkspace(sb.db, new WallClock(), 'ledger-cli');
-      const c = await call(sb, 'admin', 'POST', '/api/v1/connections', {
-        vendor: 'hubspot',
-        name: 'HubSpot sandbox',
-        baseUrl: hubspot.url,
-        sandbox: true,
-        config: { blogId: hubspot.blogId },
-        credentials: { accessToken: hubspot.privateAppToken },
-      });
+      const c = await call(sb, 'admin', 'POST', '/api/v1/connections', hubspotSandboxConnection(hubspot));
       expect(c.statusCode, c.body).toBe(201);
       connectionId = c.json().id as string;
       posts.push(await publishPost(sb, 'works'));

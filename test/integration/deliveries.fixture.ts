@@ -88,6 +88,18 @@ export async function createConnection(
   return res.json();
 }
 
+/** The connection body that reaches a running HubSpot sandbox with its private-app token. */
+export function hubspotSandboxConnection(hubspot: { url: string; blogId: string; privateAppToken: string }) {
+  return {
+    vendor: 'hubspot',
+    name: 'HubSpot sandbox',
+    baseUrl: hubspot.url,
+    sandbox: true,
+    config: { blogId: hubspot.blogId },
+    credentials: { accessToken: hubspot.privateAppToken },
+  };
+}
+
 export async function createPost(
   app: LedgerApp,
   extra: Record<string, unknown> = {},

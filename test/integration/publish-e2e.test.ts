@@ -19,6 +19,7 @@ import {
   createPost,
   waitFor,
   type LedgerApp,
+  hubspotSandboxConnection,
 } from './deliveries.fixture.js';
 
 let app: LedgerApp;
@@ -31,16 +32,7 @@ beforeAll(async () => {
   hubspot = await startHubSpotSandbox();
   marketo = await startMarketoSandbox();
   app = await createLedgerApp();
-  hubspotId = (
-    await createConnection(app, {
-      vendor: 'hubspot',
-      name: 'HubSpot sandbox',
-      baseUrl: hubspot.url,
-      sandbox: true,
-      config: { blogId: hubspot.blogId },
-      credentials: { accessToken: hubspot.privateAppToken },
-    })
-  ).id;
+  hubspotId = (await createConnection(app, hubspotSandboxConnection(hubspot))).id;
   marketoId = (
     await createConnection(app, {
       vendor: 'marketo',

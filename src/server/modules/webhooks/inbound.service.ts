@@ -139,6 +139,16 @@ function forgetSource(ctx: WebhooksContext, kind: 'connection' | 'endpoint', id:
   ctx.sourceCache.delete(`${kind}:${id}`);
 }
 
+/** A failed verification: counted, logged (never the body), answered 401; nothing is stored. */
+function rejectInbound(ctx: WebhooksContext, s: ResolvedSource, reason: string, message: string): never {
+  ctx.metrics.inbound('rejected', s.vendor);
+  ctx.logger.warn(
+    { source: s.kind, source_id: s.id, workspace_id: s.workspaceId, vendor: s.vendor, reason },
+    message,
+  );
+  throw new WebhookSignatureInvalidError(reason);
+}
+
 /** The request path of `POST /hooks/{connectionId}` and `POST /hooks/generic/{endpointId}`. */
 export async function ingestInbound(
   ctx: WebhooksContext,
@@ -166,20 +176,7 @@ export async function ingestInbound(
         },
       )
     : ({ ok: false, reason: 'no_webhook_secret_configured' } as const);
-  if (!verdict.ok) {
-    ctx.metrics.inbound('rejected', s.vendor);
-    ctx.logger.warn(
-      {
-        source: s.kind,
-        source_id: s.id,
-        workspace_id: s.workspaceId,
-        vendor: s.vendor,
-        reason: verdict.reason,
-      },
-      'inbound webhook rejected',
-    );
-    throw new WebhookSignatureInvalidError(verdict.reason);
-  }
+  if (!verdict.ok) rejectInbound(ctx, s, verdict.reason, 'inbound webhook rejected');
   const contentType = String(req.headers['content-type'] ?? '').slice(0, 200);
   // Stored with its processing job in one transaction, grouped with concurrent requests (inbound-writer.ts).
   const id = await ctx.inboundWriter.write({
@@ -223,20 +220,7 @@ export async function checkInboundConnection(
           { secret: s.secret, toleranceSeconds: ctx.options.inboundToleranceSeconds },
         )
       : ({ ok: false, reason: 'no_webhook_secret_configured' } as const);
-    if (!verdict.ok) {
-      ctx.metrics.inbound('rejected', s.vendor);
-      ctx.logger.warn(
-        {
-          source: s.kind,
-          source_id: s.id,
-          workspace_id: s.workspaceId,
-          vendor: s.vendor,
-          reason: verdict.reason,
-        },
-        'inbound webhook URL check rejected',
-      );
-      throw new WebhookSignatureInvalidError(verdict.reason);
-    }
+    if (!verdict.ok) rejectInbound(ctx, s, verdict.reason, 'inbound webhook URL check rejected');
   }
   return { vendor: s.vendor };
 }
