@@ -12,6 +12,7 @@ const LABELS: Record<string, string> = {
   commented: 'Comments on my content',
   state_changed: 'My content changes state',
   rejected: 'My content gets changes requested',
+  webhook_disabled: 'A webhook subscription is disabled after failing (owners and admins)',
 };
 
 export default function PreferencesSettings() {
