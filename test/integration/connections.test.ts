@@ -90,6 +90,34 @@ describe('connections', () => {
     expect((await app.call('viewer', 'GET', `/api/v1/connections/${c.id}`)).statusCode).toBe(404);
   });
 
+  it('a runtime rebuilt for new credentials keeps the budget already spent (same vendor limits)', async () => {
+    const c = (
+      await app.call('admin', 'POST', '/api/v1/connections', {
+        vendor: 'hubspot',
+        name: 'Budget',
+        baseUrl: hubspot.url,
+        sandbox: true,
+        credentials: { accessToken: hubspot.privateAppToken },
+      })
+    ).json();
+    const remaining = async () =>
+      (await app.call('viewer', 'GET', `/api/v1/connections/${c.id}/health`)).json().rateBudget
+        .windowRemaining as number;
+    expect((await app.call('publisher', 'POST', `/api/v1/connections/${c.id}/test`)).json()).toMatchObject({
+      ok: true,
+    });
+    const afterFirst = await remaining();
+    const rotated = await app.call('admin', 'PATCH', `/api/v1/connections/${c.id}`, {
+      credentials: { accessToken: hubspot.privateAppToken },
+    });
+    expect(rotated.statusCode, rotated.body).toBe(200);
+    expect((await app.call('publisher', 'POST', `/api/v1/connections/${c.id}/test`)).json()).toMatchObject({
+      ok: true,
+    });
+    // The second test ran on a new runtime (new credentials version) but drew from the same window.
+    expect(await remaining()).toBeLessThan(afterFirst);
+  });
+
   it('validates vendor and config with machine-readable codes', async () => {
     const unknown = await app.call('admin', 'POST', '/api/v1/connections', { vendor: 'nope', name: 'x' });
     expect(unknown.statusCode).toBe(422);

@@ -185,7 +185,7 @@ export async function completeOAuth(
       after: { tokenExpiresAt: token.expiresAt?.toISOString() ?? null },
     });
   });
-  ctx.runtimes.forget(connection.id);
+  ctx.runtimes.invalidate(connection.id);
   const updated = await findConnectionById(ctx.db, connection.id);
   return { connection: updated ?? connection };
 }

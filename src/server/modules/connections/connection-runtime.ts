@@ -4,7 +4,8 @@
  *
  * One runtime per connection and process, cached: the breaker, the rate limiter and the single-flight token refresh
  * only protect the vendor if every caller of a connection shares them. A changed base URL, config, rate limit or
- * credentials (credentials_version) builds a new runtime.
+ * credentials (credentials_version) builds a new runtime; it inherits the old one's limiter when the rate limit is
+ * unchanged, so the budget already spent still counts.
  *
  * The rate limiter: in-process on the embedded database (one process); with `sharedRateLimits` (PostgreSQL, where
  * several processes talk to one connection) its budget lives in `connector_rate_limits` (ADR 0010), so the processes
@@ -23,6 +24,7 @@ import {
   type ConnectorHttp,
   type ConnectorMetrics,
   type RateBudget,
+  type RateLimiter,
   type RateLimiterOptions,
   type RuntimeOptions,
   type StoredToken,
@@ -53,6 +55,8 @@ export interface ConnectionHandle {
   http: ConnectorHttp;
   breakerState(): BreakerState;
   budget(): RateBudget;
+  /** Handed to the runtime that replaces this one (same rate limit), so a rebuild keeps the spent budget. */
+  readonly limiter: RateLimiter;
 }
 
 export interface ConnectionRuntimeDeps {
@@ -92,7 +96,12 @@ export class ConnectionRuntimes {
       cached.handle.connection = connection;
       return cached.handle;
     }
-    const handle = await this.build(connection, connector);
+    // New credentials or settings, same vendor account: the requests already made still count against its limits.
+    const keep =
+      cached && JSON.stringify(cached.handle.connection.rateLimit) === JSON.stringify(connection.rateLimit)
+        ? cached.handle.limiter
+        : undefined;
+    const handle = await this.build(connection, connector, keep);
     this.cache.set(connection.id, { key, handle });
     return handle;
   }
@@ -102,11 +111,22 @@ export class ConnectionRuntimes {
     return this.cache.get(connectionId)?.handle;
   }
 
+  /** The connection changed on this node: the next `open` builds a new runtime (which inherits the limiter). */
+  invalidate(connectionId: string): void {
+    const cached = this.cache.get(connectionId);
+    if (cached) cached.key = '';
+  }
+
+  /** The connection is gone. */
   forget(connectionId: string): void {
     this.cache.delete(connectionId);
   }
 
-  private async build(connection: Connection, connector: Connector): Promise<ConnectionHandle> {
+  private async build(
+    connection: Connection,
+    connector: Connector,
+    limiter?: RateLimiter,
+  ): Promise<ConnectionHandle> {
     const { db, clock, logger, secrets } = this.deps;
     const sealed = await findSecrets(db, connection.id);
     const credentials = sealed?.credentialsCipher
@@ -178,7 +198,7 @@ export class ConnectionRuntimes {
       clock,
       logger: logger.child({ connection_id: connection.id, vendor: connection.vendor }),
       metrics: this.metrics,
-      options: this.runtimeOptionsFor(connection),
+      options: { ...this.runtimeOptionsFor(connection), ...(limiter ? { limiter } : {}) },
       health: {
         success: (at: Date) => {
           const breaker = breakerChanged();
@@ -204,6 +224,7 @@ export class ConnectionRuntimes {
       http: rt.context.http,
       breakerState: () => rt.breakerState(),
       budget: () => rt.budget(),
+      limiter: rt.limiter,
     };
   }
 

@@ -232,7 +232,7 @@ export async function updateConnection(
         payload: { connectionId: id, vendor: after.vendor, from: before.status },
       });
     }
-    ctx.runtimes.forget(id);
+    ctx.runtimes.invalidate(id);
     return after;
   });
 }
