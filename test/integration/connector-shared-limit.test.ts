@@ -17,7 +17,6 @@ import {
   ConnectorError,
   createRateLimiter,
   createSharedRateLimiter,
-  isConnectorError,
   type RateLimiter,
   type RateLimitPolicy,
 } from '../../src/server/connectors/index.js';
@@ -32,6 +31,7 @@ import { systemClock } from '../../src/server/platform/clock.js';
 import { openDatabase, type Db } from '../../src/server/platform/db/index.js';
 import { createTestDb, onPostgres, type TestDb } from '../support/test-db.js';
 import { hammer, insertMarketoConnection, openMarketoConnection } from './shared-limit.fixture.js';
+import { connectorErrorOf } from '../support/connector-error-of.js';
 
 const pg = onPostgres();
 if (!pg) {
@@ -84,15 +84,7 @@ function limiterOn(
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function errorOf(p: Promise<unknown>): Promise<ConnectorError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isConnectorError(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a ConnectorError');
-}
+const errorOf = connectorErrorOf;
 
 describe('shared rate limiter: two limiters on two database handles', () => {
   it('never start more than the window allows, nor more than the concurrency cap, together', async () => {

@@ -2,23 +2,14 @@
  * The HubSpot connector against its sandbox over real HTTP, through the real SDK HTTP layer, token store and limiter.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { isConnectorError } from '../../../src/server/connectors/sdk/connector-error.js';
-import type { ConnectorError } from '../../../src/server/connectors/sdk/connector-error.js';
 import type { HubSpotSandbox } from '../../../src/server/connectors/hubspot/sandbox/index.js';
 import { startHubSpotSandbox } from '../../../src/server/connectors/hubspot/sandbox/index.js';
 import { markerMeta } from '../../../src/server/connectors/hubspot/mapping.js';
 import { connectHubSpot } from './hubspot-harness.js';
 import { blogContent, emailContent, PNG_BYTES } from './hubspot-content.fixture.js';
+import { connectorErrorOf } from '../../support/connector-error-of.js';
 
-async function failureOf(p: Promise<unknown>): Promise<ConnectorError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isConnectorError(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a ConnectorError');
-}
+const failureOf = connectorErrorOf;
 
 describe('HubSpot connector', () => {
   let sb: HubSpotSandbox;

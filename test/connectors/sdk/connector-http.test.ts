@@ -7,7 +7,6 @@ import {
   ConnectorError,
   createConnectorHttp,
   createTokenStore,
-  isConnectorError,
 } from '../../../src/server/connectors/index.js';
 import type {
   ConnectorHttpOptions,
@@ -17,6 +16,7 @@ import type {
 } from '../../../src/server/connectors/index.js';
 import { sendJson, startLocalServer } from './local-server.js';
 import type { LocalServer } from './local-server.js';
+import { connectorErrorOf } from '../../support/connector-error-of.js';
 
 let server: LocalServer;
 beforeAll(async () => {
@@ -69,15 +69,7 @@ function makeHttp(over: Partial<ConnectorHttpOptions> = {}) {
   });
 }
 
-async function errorOf(p: Promise<unknown>): Promise<ConnectorError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isConnectorError(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a ConnectorError, the request succeeded');
-}
+const errorOf = connectorErrorOf;
 
 describe('createConnectorHttp: the wire', () => {
   it('joins the base URL with the path and query, sends JSON with the bearer token, parses JSON', async () => {
