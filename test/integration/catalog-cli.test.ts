@@ -16,7 +16,8 @@ import { systemClock } from '../../src/server/platform/clock.js';
 import { createEvents } from '../../src/server/platform/events/index.js';
 import { createMetricsRegistry } from '../../src/server/platform/metrics.js';
 import { createWorker } from '../../src/server/platform/queue/index.js';
-import { createTestDb, type TestDb } from '../support/test-db.js';
+import type { TestDb } from '../support/test-db.js';
+import { cliTestDatabase } from '../support/cli-runner.js';
 
 describe('switchboard products / bundles CLI', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'sb-catalog-cli-'));
@@ -68,11 +69,7 @@ describe('switchboard products / bundles CLI', () => {
   }
 
   beforeAll(async () => {
-    const t = await createTestDb();
-    if (t.url) {
-      pg = t;
-      env.DATABASE_URL = t.url;
-    } else await t.close();
+    pg = await cliTestDatabase(env);
     expect((await run('workspace', 'create', '--slug', 'cat-ws')).code).toBe(0);
     for (const role of ['editor', 'viewer']) {
       const args = ['user', 'create', '--email', `${role}@cat.test`, '--workspace', 'cat-ws', '--role', role];

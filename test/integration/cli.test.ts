@@ -11,8 +11,8 @@ import { runCli } from '../../src/server/cli/program.js';
 import { recordAudit } from '../../src/server/platform/audit/index.js';
 import { systemActor } from '../../src/server/platform/auth/index.js';
 import { openDatabase } from '../../src/server/platform/db/index.js';
-import { createTestDb, type TestDb } from '../support/test-db.js';
-import { cliRunner } from '../support/cli-runner.js';
+import type { TestDb } from '../support/test-db.js';
+import { cliRunner, cliTestDatabase } from '../support/cli-runner.js';
 
 describe('switchboard CLI', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'sb-cli-'));
@@ -25,11 +25,7 @@ describe('switchboard CLI', () => {
   };
 
   beforeAll(async () => {
-    const t = await createTestDb();
-    if (t.url) {
-      pg = t;
-      env.DATABASE_URL = t.url;
-    } else await t.close();
+    pg = await cliTestDatabase(env);
   });
   afterAll(async () => {
     await pg?.close();

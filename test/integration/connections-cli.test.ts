@@ -11,8 +11,8 @@ import {
   startHubSpotSandbox,
   type HubSpotSandbox,
 } from '../../src/server/connectors/hubspot/sandbox/index.js';
-import { createTestDb, type TestDb } from '../support/test-db.js';
-import { cliRunner } from '../support/cli-runner.js';
+import type { TestDb } from '../support/test-db.js';
+import { cliRunner, cliTestDatabase } from '../support/cli-runner.js';
 
 describe('switchboard connections / sandbox CLI', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'sb-connections-cli-'));
@@ -29,11 +29,7 @@ describe('switchboard connections / sandbox CLI', () => {
 
   beforeAll(async () => {
     hubspot = await startHubSpotSandbox({ seed: false });
-    const t = await createTestDb();
-    if (t.url) {
-      pg = t;
-      env.DATABASE_URL = t.url;
-    } else await t.close();
+    pg = await cliTestDatabase(env);
     const r = await run('workspace', 'create', '--slug', 'conn-cli');
     expect(r.code, r.err).toBe(0);
   }, 60_000);

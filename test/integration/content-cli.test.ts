@@ -12,7 +12,8 @@ import { registerContentCommands } from '../../src/server/cli/content.command.js
 import { runCli } from '../../src/server/cli/program.js';
 import { isAppError } from '../../src/server/platform/errors/index.js';
 import { LEGAL_REVIEW_WORKFLOW } from '../../src/server/modules/content/workflow/legal-review.fixture.js';
-import { createTestDb, type TestDb } from '../support/test-db.js';
+import type { TestDb } from '../support/test-db.js';
+import { cliTestDatabase } from '../support/cli-runner.js';
 
 describe('switchboard content / workflow CLI', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'sb-content-cli-'));
@@ -30,11 +31,7 @@ describe('switchboard content / workflow CLI', () => {
   });
 
   beforeAll(async () => {
-    const t = await createTestDb();
-    if (t.url) {
-      pg = t;
-      env.DATABASE_URL = t.url;
-    } else await t.close();
+    pg = await cliTestDatabase(env);
     const out: string[] = [];
     const err: string[] = [];
     expect(await runCli(['workspace', 'create', '--slug', 'cli-ws'], ctxFor(out, err)), err.join()).toBe(0);

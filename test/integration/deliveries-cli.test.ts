@@ -17,10 +17,10 @@ import {
 import { createSwitchboard, type Switchboard } from '../../src/server/main.js';
 import { openDatabase, type Db } from '../../src/server/platform/db/index.js';
 import { silentLogger } from '../../src/server/platform/logger.js';
-import { createTestDb, type TestDb } from '../support/test-db.js';
+import type { TestDb } from '../support/test-db.js';
 import { seedWorkspace, type SeededWorkspace } from './auth-app.fixture.js';
 import { FAST_LEDGER_ENV, WallClock, waitFor, hubspotSandboxConnection } from './deliveries.fixture.js';
-import { cliRunner } from '../support/cli-runner.js';
+import { cliRunner, cliTestDatabase } from '../support/cli-runner.js';
 
 interface DeliveryRow {
   id: string;
@@ -123,11 +123,7 @@ describe('switchboard deliveries CLI', () => {
 
   beforeAll(async () => {
     hubspot = await startHubSpotSandbox({ seed: false });
-    const t = await createTestDb();
-    if (t.url) {
-      pg = t;
-      env.DATABASE_URL = t.url;
-    } else await t.close();
+    pg = await cliTestDatabase(env);
     await withServer(async (sb) => {
       ws = await seedWorkspace(sb.db, new WallClock(), 'ledger-cli');
       const c = await call(sb, 'admin', 'POST', '/api/v1/connections', hubspotSandboxConnection(hubspot));

@@ -6,8 +6,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDb, type TestDb } from '../support/test-db.js';
-import { cliRunner } from '../support/cli-runner.js';
+import type { TestDb } from '../support/test-db.js';
+import { cliRunner, cliTestDatabase } from '../support/cli-runner.js';
 
 describe('switchboard webhooks CLI', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'sb-webhooks-cli-'));
@@ -21,11 +21,7 @@ describe('switchboard webhooks CLI', () => {
   const run = cliRunner(env, dataDir);
 
   beforeAll(async () => {
-    const t = await createTestDb();
-    if (t.url) {
-      pg = t;
-      env.DATABASE_URL = t.url;
-    } else await t.close();
+    pg = await cliTestDatabase(env);
     const r = await run('workspace', 'create', '--slug', 'wh');
     expect(r.code, r.err).toBe(0);
   });

@@ -47,7 +47,7 @@ import { silentLogger } from '../../src/server/platform/logger.js';
 import { seedWorkspace, type SeededWorkspace } from '../integration/auth-app.fixture.js';
 import { WallClock } from '../integration/deliveries.fixture.js';
 import { clonePgDatabase, createPgTemplate, dropPgTemplate } from '../support/pg-template.js';
-import { spawnWorkerProcess, waitForExit, type WorkerProcess } from './worker-process.js';
+import { pollUntil, spawnWorkerProcess, waitForExit, type WorkerProcess } from './worker-process.js';
 
 const POSTS = 8;
 const HUBSPOT_CONNECTIONS = 4;
@@ -450,15 +450,6 @@ function countBy<T>(items: readonly T[], key: (t: T) => string): Record<string, 
   const out: Record<string, number> = {};
   for (const item of items) out[key(item)] = (out[key(item)] ?? 0) + 1;
   return out;
-}
-
-async function pollUntil(check: () => Promise<boolean>, timeoutMs: number, everyMs = 25): Promise<boolean> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return true;
-    if (performance.now() >= deadline) return false;
-    await sleep(everyMs);
-  }
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -16,7 +16,7 @@ import { migrate, openDatabase, type Db } from '../../src/server/platform/db/ind
 import { enqueueMany } from '../../src/server/platform/queue/index.js';
 import { databaseUrlFor, withAdmin } from '../support/pg-template.js';
 import { defineKillTestJobs, KILL_JOB, KILL_LEASE_MS, KILL_TEST_DDL } from './queue-kill.jobs.js';
-import { spawnWorkerProcess, waitForExit, type WorkerProcess } from './worker-process.js';
+import { pollUntil, spawnWorkerProcess, waitForExit, type WorkerProcess } from './worker-process.js';
 
 const JOBS = 20_000;
 const WORKERS = 3;
@@ -71,7 +71,7 @@ describe.skipIf(!databaseUrl)('queue: a worker process killed mid-run (needs TES
     const [victim, ...survivors] = workers as [WorkerProcess, ...WorkerProcess[]];
 
     // Kill once ~30% is done.
-    await pollUntil(async () => (await countCompleted(db)) >= JOBS * KILL_AT_FRACTION, 60_000);
+    await pollUntil(async () => (await countCompleted(db)) >= JOBS * KILL_AT_FRACTION, 60_000, 50);
     const stoppedAt = new Date();
     victim.child.kill('SIGSTOP');
     // Statements the victim had already sent still finish on the server; let them land before counting.
@@ -84,7 +84,11 @@ describe.skipIf(!databaseUrl)('queue: a worker process killed mid-run (needs TES
     const killedAtMs = performance.now() - started;
     const victimExit = await victim.exited;
 
-    const finished = await pollUntil(async () => (await countCompleted(db)) === JOBS, COMPLETION_TIMEOUT_MS);
+    const finished = await pollUntil(
+      async () => (await countCompleted(db)) === JOBS,
+      COMPLETION_TIMEOUT_MS,
+      50,
+    );
     const durationMs = performance.now() - started;
 
     for (const w of survivors) w.child.kill('SIGTERM');
@@ -180,15 +184,6 @@ async function readOutcome(db: Db, victimId: string, stoppedAt: Date) {
     ),
     effectsByPid: Object.fromEntries(byPid.rows.map((r) => [r.pid, r.n])),
   };
-}
-
-async function pollUntil(check: () => Promise<boolean>, timeoutMs: number, everyMs = 50): Promise<boolean> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return true;
-    if (performance.now() >= deadline) return false;
-    await sleep(everyMs);
-  }
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -44,3 +44,17 @@ export async function waitForExit(w: WorkerProcess, ms: number): Promise<Exit> {
     clearTimeout(timer);
   }
 }
+
+/** Calls `check` every `everyMs` until it holds (true) or `timeoutMs` passed (false). */
+export async function pollUntil(
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  everyMs = 25,
+): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return true;
+    if (performance.now() >= deadline) return false;
+    await new Promise<void>((r) => setTimeout(r, everyMs));
+  }
+}
