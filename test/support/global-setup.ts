@@ -22,7 +22,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-test-'));
   const db = await openDatabase({ dataDir: 'memory://' });
   await migrate(db);
-  const dump = await db.pglite!.dumpDataDir('none');
+  const dump = await db.embedded!.dumpDataDir('none');
   await db.close();
   const file = join(dir, 'template.tar');
   writeFileSync(file, Buffer.from(await dump.arrayBuffer()));

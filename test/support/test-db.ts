@@ -18,7 +18,7 @@ export interface TestDb {
 export const onPostgres = (): boolean => readTestEnv().databaseUrl !== null;
 
 export async function createTestDb(): Promise<TestDb> {
-  const { databaseUrl } = readTestEnv();
+  const { databaseUrl, embeddedThread } = readTestEnv();
   const pgTemplate = inject('pgTemplate');
   if (databaseUrl && pgTemplate) {
     const clone = await clonePgDatabase(databaseUrl, pgTemplate);
@@ -33,6 +33,6 @@ export async function createTestDb(): Promise<TestDb> {
     };
   }
   const tar = readFileSync(inject('pgliteTemplate'));
-  const db = await openDatabase({ loadDataDir: new Blob([tar]) });
+  const db = await openDatabase({ loadDataDir: new Blob([tar]), embeddedThread });
   return { db, url: null, close: () => db.close() };
 }

@@ -58,8 +58,8 @@ export async function backupDatabase(
   file: string,
   opts: { clock?: Clock } = {},
 ): Promise<BackupManifest> {
-  const pglite = db.pglite;
-  if (db.kind === 'postgres' || !pglite) throw usePgDump(file);
+  const session = db.embedded;
+  if (db.kind === 'postgres' || !session) throw usePgDump(file);
   const clock = opts.clock ?? systemClock;
   // Holding the Kysely connection keeps our own transactions out; dumpDataDir then takes PGlite's query lock.
   const { tarball, migrationVersion, postgresVersion, createdAt } = await db.kysely
@@ -71,7 +71,7 @@ export async function backupDatabase(
         ELSE (SELECT coalesce(max(version), 0) FROM schema_migrations) END AS v`.execute(conn);
       const ver = await sql<{ v: string }>`SELECT current_setting('server_version') AS v`.execute(conn);
       const at = clock.now();
-      const blob = await pglite.dumpDataDir('gzip');
+      const blob = await session.dumpDataDir('gzip');
       return {
         tarball: Buffer.from(await blob.arrayBuffer()),
         migrationVersion: Number(mig.rows[0]?.v ?? 0),

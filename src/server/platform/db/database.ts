@@ -4,10 +4,11 @@
  */
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { AppError } from '../errors/index.js';
+import { openInlineSession, type EmbeddedSession } from './embedded-session.js';
+import { openWorkerSession } from './embedded-worker-client.js';
 import { PGliteDialect } from './pglite-dialect.js';
 import type { Database } from './schema.js';
 
@@ -22,8 +23,8 @@ export interface Db {
    * on error); on PGlite the in-process instance delivers notifications itself. Returns an unsubscribe function.
    */
   listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
-  /** The embedded instance (backup, durability checks); undefined on PostgreSQL. */
-  readonly pglite?: PGlite;
+  /** The embedded session (backup, durability checks), inline or on its worker thread; undefined on PostgreSQL. */
+  readonly embedded?: EmbeddedSession;
   /** The pool (multi-connection work such as advisory-lock sessions); undefined on PGlite. */
   readonly pool?: pg.Pool;
   close(): Promise<void>;
@@ -32,7 +33,7 @@ export interface Db {
 /** Embedded durability callbacks (implemented by `createDurabilityHook` in durability.ts, ADR 0003). */
 export interface EmbeddedDurability {
   /** After PGlite opened (crash recovery may have checkpointed). */
-  afterOpen(pglite: PGlite): Promise<void>;
+  afterOpen(session: EmbeddedSession): Promise<void>;
   /** After each commit; resolves once the commit is on stable storage. The connection is already released. */
   afterCommit(): Promise<void>;
   /** After PGlite closed (its shutdown checkpoint wrote data files). */
@@ -48,7 +49,14 @@ export interface OpenDatabaseOptions {
   loadDataDir?: Blob;
   poolSize?: number;
   /** Embedded: called after each commit; the durability hook (ADR 0003). */
-  afterCommit?: (pglite: PGlite) => Promise<void>;
+  afterCommit?: () => Promise<void>;
+  /**
+   * Embedded: where PGlite runs (ADR 0012). `worker` (the server's default) executes SQL on a worker thread so
+   * requests and the database use two cores; `inline` (the default here: CLI commands, tests) on this thread.
+   */
+  embeddedThread?: 'inline' | 'worker';
+  /** Embedded, `worker`: called if the database thread dies (the server then shuts down). */
+  onEmbeddedCrash?: (error: Error) => void;
   /** Embedded, file-backed: the fsync hook (`createDurabilityHook`, ADR 0003); takes precedence over `afterCommit`. */
   durability?: EmbeddedDurability;
   applicationName?: string;
@@ -168,43 +176,43 @@ async function openEmbedded(opts: OpenDatabaseOptions): Promise<Db> {
     pgDir = join(opts.dataDir!, 'pglite');
     releaseLock = lockDataDir(opts.dataDir!);
   }
-  let pglite: PGlite;
+  let session: EmbeddedSession;
   try {
-    pglite = await PGlite.create({
-      ...(pgDir ? { dataDir: pgDir } : {}),
+    const sessionOpts = {
+      dataDir: pgDir ?? 'memory://',
       ...(opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {}),
-      parsers: { 20: (v: string) => Number(v) },
-    });
+    };
+    session =
+      opts.embeddedThread === 'worker'
+        ? await openWorkerSession({
+            ...sessionOpts,
+            ...(opts.onEmbeddedCrash ? { onCrash: opts.onEmbeddedCrash } : {}),
+          })
+        : await openInlineSession(sessionOpts);
   } catch (e) {
     releaseLock();
     throw e;
   }
   const durability = inMemory ? undefined : opts.durability;
   try {
-    await durability?.afterOpen(pglite);
+    await durability?.afterOpen(session);
   } catch (e) {
-    await pglite.close();
+    await session.close();
     releaseLock();
     throw e;
   }
-  const hook = opts.afterCommit;
-  const afterCommit = durability ? () => durability.afterCommit() : hook ? () => hook(pglite) : undefined;
+  const afterCommit = durability ? () => durability.afterCommit() : opts.afterCommit;
   const kysely = new Kysely<Database>({
-    dialect: new PGliteDialect({ pglite, ...(afterCommit ? { afterCommit } : {}) }),
+    dialect: new PGliteDialect({ session, ...(afterCommit ? { afterCommit } : {}) }),
   });
   return {
     kind: 'pglite',
     kysely,
-    pglite,
-    listen: async (channel, cb) => {
-      const unsub = await pglite.listen(channel, cb);
-      return async () => {
-        if (!pglite.closed) await unsub();
-      };
-    },
+    embedded: session,
+    listen: (channel, cb) => session.listen(channel, cb),
     close: async () => {
       await kysely.destroy();
-      if (!pglite.closed) await pglite.close();
+      await session.close();
       try {
         await durability?.afterClose();
       } finally {

@@ -26,11 +26,11 @@
 import { readdirSync, statSync, type BigIntStats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { PGlite } from '@electric-sql/pglite';
 import { sql } from 'kysely';
 import { AppError } from '../errors/index.js';
 import { inBackground } from './priority.js';
 import type { Db, EmbeddedDurability } from './database.js';
+import type { EmbeddedSession } from './embedded-session.js';
 
 export interface DurabilityHookOptions {
   /** The PGlite data directory (`<SWITCHBOARD_DATA_DIR>/pglite`). */
@@ -63,8 +63,8 @@ interface Waiter {
   reject: (e: unknown) => void;
 }
 
-/** The hook attached to each open PGlite instance, so `describeDurability(db)` can report it. */
-const attached = new WeakMap<PGlite, DurabilityHook>();
+/** The hook attached to each open embedded session, so `describeDurability(db)` can report it. */
+const attached = new WeakMap<EmbeddedSession, DurabilityHook>();
 
 export class EmbeddedSyncError extends AppError {
   constructor(cause: unknown) {
@@ -229,8 +229,8 @@ export function createDurabilityHook(opts: DurabilityHookOptions): DurabilityHoo
   }
 
   const hook: DurabilityHook = {
-    async afterOpen(pglite) {
-      attached.set(pglite, hook);
+    async afterOpen(session) {
+      attached.set(session, hook);
       await syncAll();
     },
     afterCommit() {
@@ -285,15 +285,15 @@ export async function describeDurability(db: Db): Promise<DurabilityDescription>
         : `PostgreSQL server with fsync=${row?.fsync ?? '?'}, synchronous_commit=${row?.sc ?? '?'}: recent commits can be lost on a crash of the server.`,
     };
   }
-  const pglite = db.pglite;
-  if (!pglite?.dataDir || pglite.dataDir.startsWith('memory://')) {
+  const session = db.embedded;
+  if (!session || session.dataDir.startsWith('memory://')) {
     return {
       mode: 'embedded-memory',
       fsync: false,
       note: 'In-memory embedded database: nothing survives the process.',
     };
   }
-  const hook = attached.get(pglite);
+  const hook = attached.get(session);
   if (!hook) {
     return {
       mode: 'embedded',

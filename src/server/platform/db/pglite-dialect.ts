@@ -1,13 +1,12 @@
 /**
- * A Kysely dialect over one in-process PGlite instance.
+ * A Kysely dialect over the embedded database's one session (embedded-session.ts: PGlite inline or on a worker thread).
  *
  * Why our own (ADR 0001): PGlite has a single connection, so the driver must hand it to one Kysely "connection"
  * at a time (a mutex: foreground work first, background work when none waits or when starved — ADR 0011),
- * parameter-less statements must run as scripts (`exec`) so migrations can hold several statements, statements run
- * as cached prepared statements (pglite-prepared.ts, ADR 0011), and committing is the hook where embedded
- * durability is enforced (`afterCommit`).
+ * parameter-less statements must run as scripts (`exec`) so migrations can hold several statements, and committing
+ * is the hook where embedded durability is enforced (`afterCommit`). A transaction's BEGIN travels with its first
+ * statement (one round trip instead of two, which matters when the session is on another thread — ADR 0012).
  */
-import type { PGlite } from '@electric-sql/pglite';
 import {
   CompiledQuery,
   PostgresAdapter,
@@ -21,11 +20,12 @@ import {
   type QueryResult,
   type TransactionSettings,
 } from 'kysely';
-import { preparedStatementsFor, type PreparedStatements } from './pglite-prepared.js';
+import type { PGlite } from '@electric-sql/pglite';
+import { InlineSession, type EmbeddedSession } from './embedded-session.js';
 import { inBackground } from './priority.js';
 
 export interface PGliteDialectOptions {
-  pglite: PGlite;
+  session: EmbeddedSession;
   /** Called after every successful COMMIT on this database (and after autocommit writes), before the caller resumes. */
   afterCommit?: () => Promise<void>;
   /**
@@ -48,11 +48,12 @@ class PGliteLease implements DatabaseConnection {
   inTransaction = false;
   /** Set between a successful COMMIT and the end of its durability wait; a rollback then must not run. */
   committed = false;
+  /** The BEGIN of a transaction that has not run a statement yet; it is sent with the first one. */
+  pendingBegin: string | null = null;
 
   constructor(
     private readonly driver: PGliteDriver,
-    private readonly pg: PGlite,
-    private readonly prepared: PreparedStatements,
+    private readonly session: EmbeddedSession,
   ) {}
 
   async executeQuery<R>(q: CompiledQuery): Promise<QueryResult<R>> {
@@ -65,15 +66,18 @@ class PGliteLease implements DatabaseConnection {
   }
 
   private async run<R>(q: CompiledQuery): Promise<QueryResult<R>> {
-    if (q.parameters.length === 0 && isScript(q.sql)) {
-      const results = await this.pg.exec(q.sql);
-      // A script may have changed the schema (migrations): statements prepared before it are not reused.
-      await this.prepared.reset();
-      const last = results[results.length - 1];
-      return { rows: (last?.rows ?? []) as R[], numAffectedRows: BigInt(last?.affectedRows ?? 0) };
-    }
-    const result = await this.prepared.query<R>(q.sql, q.parameters);
-    return { rows: result.rows, numAffectedRows: BigInt(result.affectedRows ?? 0) };
+    const before = this.pendingBegin;
+    this.pendingBegin = null;
+    const result =
+      q.parameters.length === 0 && isScript(q.sql)
+        ? await this.script<R>(q.sql, before)
+        : await this.session.query<R>(q.sql, q.parameters, before ?? undefined);
+    return { rows: result.rows, numAffectedRows: BigInt(result.affectedRows) };
+  }
+
+  private async script<R>(text: string, before: string | null) {
+    if (before) await this.session.query(before, []);
+    return this.session.exec<R>(text);
   }
 
   async runControl(text: string): Promise<void> {
@@ -105,11 +109,9 @@ class PGliteDriver implements Driver {
   private lastBackgroundGrantMs = 0;
   private readonly starvationMs: number;
   readonly afterCommit: (() => Promise<void>) | undefined;
-  private readonly prepared: PreparedStatements;
 
   constructor(private readonly opts: PGliteDialectOptions) {
     this.afterCommit = opts.afterCommit;
-    this.prepared = preparedStatementsFor(opts.pglite);
     this.starvationMs = opts.backgroundStarvationMs ?? 10;
   }
 
@@ -140,7 +142,7 @@ class PGliteDriver implements Driver {
   }
 
   async acquireConnection(): Promise<DatabaseConnection> {
-    const lease = new PGliteLease(this, this.opts.pglite, this.prepared);
+    const lease = new PGliteLease(this, this.opts.session);
     await this.lock(lease.background);
     return lease;
   }
@@ -163,13 +165,19 @@ class PGliteDriver implements Driver {
   async beginTransaction(conn: DatabaseConnection, settings: TransactionSettings): Promise<void> {
     const lease = conn as PGliteLease;
     const level = settings.isolationLevel ? ` isolation level ${settings.isolationLevel}` : '';
-    await lease.runControl(`begin${level}`);
+    lease.pendingBegin = `begin${level}`;
     lease.inTransaction = true;
     lease.committed = false;
   }
 
   async commitTransaction(conn: DatabaseConnection): Promise<void> {
     const lease = conn as PGliteLease;
+    if (lease.pendingBegin !== null) {
+      // No statement ran: there is nothing to commit.
+      lease.pendingBegin = null;
+      lease.inTransaction = false;
+      return;
+    }
     await lease.runControl('commit');
     lease.inTransaction = false;
     if (!this.afterCommit) return;
@@ -189,6 +197,10 @@ class PGliteDriver implements Driver {
     // is nothing to roll back, and the session may already belong to another transaction.
     if (lease.committed) return;
     lease.inTransaction = false;
+    if (lease.pendingBegin !== null) {
+      lease.pendingBegin = null;
+      return;
+    }
     await lease.runControl('rollback');
   }
 
@@ -198,7 +210,12 @@ class PGliteDriver implements Driver {
 }
 
 export class PGliteDialect implements Dialect {
-  constructor(private readonly opts: PGliteDialectOptions) {}
+  private readonly opts: PGliteDialectOptions;
+
+  /** Takes the session options, or a PGlite instance to use inline (tests, tools). */
+  constructor(opts: PGliteDialectOptions | (Omit<PGliteDialectOptions, 'session'> & { pglite: PGlite })) {
+    this.opts = 'session' in opts ? opts : { ...opts, session: new InlineSession(opts.pglite) };
+  }
   createAdapter() {
     return new PostgresAdapter();
   }

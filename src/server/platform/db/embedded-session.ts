@@ -1,0 +1,103 @@
+/**
+ * The embedded database's one PostgreSQL session, behind an interface with two homes (ADR 0012):
+ * - inline: PGlite runs on the calling thread (tests, tools, `SWITCHBOARD_EMBEDDED_WORKER=false`);
+ * - worker: PGlite runs on its own worker thread (embedded-worker-client.ts), so SQL executes on the second core
+ *   while the main thread serves HTTP.
+ *
+ * The session is single-user: the Kysely driver (pglite-dialect.ts) hands it to one lease at a time, so calls on it
+ * never interleave inside a transaction. Both homes run statements as cached prepared statements
+ * (pglite-prepared.ts) and scripts (several statements, migrations) through PGlite's simple protocol.
+ */
+import { PGlite } from '@electric-sql/pglite';
+import { preparedStatementsFor, type PreparedStatements } from './pglite-prepared.js';
+
+export interface StatementResult<R = unknown> {
+  rows: R[];
+  affectedRows: number;
+}
+
+export interface EmbeddedSession {
+  /** `memory://` or the PGlite data directory. */
+  readonly dataDir: string;
+  readonly home: 'inline' | 'worker';
+  readonly closed: boolean;
+  /**
+   * One parameterised statement. `before` (e.g. `begin`) runs first as a control statement in the same round trip;
+   * if it fails the statement does not run.
+   */
+  query<R>(text: string, params: readonly unknown[], before?: string): Promise<StatementResult<R>>;
+  /** Several `;`-separated statements (simple protocol); returns the last statement's result. */
+  exec<R>(script: string): Promise<StatementResult<R>>;
+  /** NOTIFY subscription; resolves to an unsubscribe function. */
+  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  /** A tarball of the data directory, taken under the session's query lock. */
+  dumpDataDir(compression: 'gzip' | 'none'): Promise<Blob>;
+  close(): Promise<void>;
+}
+
+export interface EmbeddedSessionOptions {
+  /** `memory://` (default) or a directory for the data files. */
+  dataDir?: string;
+  /** Start from a dumped data directory (tarball), e.g. a migrated test template. */
+  loadDataDir?: Blob;
+}
+
+/** PGlite options we always use: int8 (bigint) columns are read as JS numbers, as on the `pg` driver. */
+export function pgliteCreateOptions(opts: EmbeddedSessionOptions) {
+  return {
+    ...(opts.dataDir && opts.dataDir !== 'memory://' ? { dataDir: opts.dataDir } : {}),
+    ...(opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {}),
+    parsers: { 20: (v: string) => Number(v) },
+  };
+}
+
+/** The session on the calling thread. */
+export class InlineSession implements EmbeddedSession {
+  readonly home = 'inline' as const;
+  private readonly prepared: PreparedStatements;
+
+  constructor(readonly pglite: PGlite) {
+    this.prepared = preparedStatementsFor(pglite);
+  }
+
+  get dataDir(): string {
+    return this.pglite.dataDir ?? 'memory://';
+  }
+
+  get closed(): boolean {
+    return this.pglite.closed;
+  }
+
+  async query<R>(text: string, params: readonly unknown[], before?: string): Promise<StatementResult<R>> {
+    if (before) await this.prepared.query(before, []);
+    const r = await this.prepared.query<R>(text, params);
+    return { rows: r.rows, affectedRows: r.affectedRows ?? 0 };
+  }
+
+  async exec<R>(script: string): Promise<StatementResult<R>> {
+    const results = await this.pglite.exec(script);
+    // A script may have changed the schema (migrations): statements prepared before it are not reused.
+    await this.prepared.reset();
+    const last = results[results.length - 1];
+    return { rows: (last?.rows ?? []) as R[], affectedRows: last?.affectedRows ?? 0 };
+  }
+
+  async listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>> {
+    const unsub = await this.pglite.listen(channel, onPayload);
+    return async () => {
+      if (!this.pglite.closed) await unsub();
+    };
+  }
+
+  dumpDataDir(compression: 'gzip' | 'none'): Promise<Blob> {
+    return this.pglite.dumpDataDir(compression);
+  }
+
+  async close(): Promise<void> {
+    if (!this.pglite.closed) await this.pglite.close();
+  }
+}
+
+export async function openInlineSession(opts: EmbeddedSessionOptions): Promise<InlineSession> {
+  return new InlineSession(await PGlite.create(pgliteCreateOptions(opts)));
+}
