@@ -14,7 +14,6 @@ import {
 } from '../../src/server/platform/auth/index.js';
 import { systemClock } from '../../src/server/platform/clock.js';
 import { silentLogger } from '../../src/server/platform/logger.js';
-import { readBenchEmbeddedWorker } from '../support/bench.js';
 import { createTempDir } from '../support/scratch-db.js';
 
 export interface BenchServer {
@@ -35,7 +34,6 @@ export async function startBenchServer(): Promise<BenchServer> {
       SWITCHBOARD_HOST: '127.0.0.1',
       SWITCHBOARD_CONFIG_FILE: '',
       SWITCHBOARD_SECRET_KEY: Buffer.alloc(32, 3).toString('base64'),
-      SWITCHBOARD_EMBEDDED_WORKER: readBenchEmbeddedWorker(),
       // Plenty for the open-loop run: the rate limiter of a real deployment is not what we measure here.
       SWITCHBOARD_BODY_LIMIT_BYTES: String(1 << 20),
     },

@@ -22,14 +22,6 @@ export function readBenchDatabaseUrl(env: Record<string, string | undefined> = p
   return env.BENCH_DATABASE_URL || DEFAULT_BENCH_DATABASE_URL;
 }
 
-/**
- * `BENCH_EMBEDDED_WORKER=false` runs the benchmarked server with PGlite on its main thread, to compare with the
- * default (its own worker thread, ADR 0012). Returns the value for `SWITCHBOARD_EMBEDDED_WORKER`.
- */
-export function readBenchEmbeddedWorker(env: Record<string, string | undefined> = process.env): string {
-  return env.BENCH_EMBEDDED_WORKER === 'false' ? 'false' : 'true';
-}
-
 /** What the numbers were measured on; printed and stored with them because a shared 2-core box is noisy. */
 export function describeHost(): { node: string; cpus: number; cpuModel: string; loadavg1m: number } {
   const list = cpus();

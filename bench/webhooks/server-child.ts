@@ -14,7 +14,6 @@ import { createWorkspace, systemActor } from '../../src/server/platform/auth/ind
 import { systemClock } from '../../src/server/platform/clock.js';
 import { silentLogger } from '../../src/server/platform/logger.js';
 import type { WebhooksModule } from '../../src/server/modules/webhooks/index.js';
-import { readBenchEmbeddedWorker } from '../support/bench.js';
 import { createTempDir } from '../support/scratch-db.js';
 
 const SECRET = 'bench-shared-hmac-secret';
@@ -26,7 +25,6 @@ const config = loadConfig(
     SWITCHBOARD_HOST: '127.0.0.1',
     SWITCHBOARD_CONFIG_FILE: '',
     SWITCHBOARD_SECRET_KEY: Buffer.alloc(32, 9).toString('base64'),
-    SWITCHBOARD_EMBEDDED_WORKER: readBenchEmbeddedWorker(),
   },
   dir.path,
 );

@@ -136,12 +136,6 @@ export const SETTINGS = {
     secret: false,
     doc: 'Embedded DB: flush the WAL to disk before acknowledging a commit (group commit); false = crash-safe only, not power-loss-safe (docs/adr/0003)',
   },
-  embeddedWorker: {
-    env: 'SWITCHBOARD_EMBEDDED_WORKER',
-    default: 'true',
-    secret: false,
-    doc: 'Embedded DB: run PGlite on its own worker thread so SQL and HTTP use two cores (docs/adr/0012); false = on the main thread',
-  },
   trustProxy: {
     env: 'SWITCHBOARD_TRUST_PROXY',
     default: 'false',
@@ -263,7 +257,6 @@ const schema = z.object({
   sessionTtlHours: intFrom(1, 24 * 365),
   bodyLimitBytes: intFrom(1024, 1024 * 1024 * 1024),
   embeddedSync: bool,
-  embeddedWorker: bool,
   trustProxy: bool,
   smtpUrl: z
     .string()
@@ -467,13 +460,10 @@ function redactUrl(url: string): string {
 export function readTestEnv(env: Record<string, string | undefined> = process.env): {
   databaseUrl: string | null;
   templateFile: string | null;
-  /** TEST_EMBEDDED_THREAD=worker runs the test databases on their worker thread (ADR 0012); default inline. */
-  embeddedThread: 'inline' | 'worker';
 } {
   return {
     databaseUrl: env.TEST_DATABASE_URL || null,
     templateFile: env.SWITCHBOARD_TEST_TEMPLATE || null,
-    embeddedThread: env.TEST_EMBEDDED_THREAD === 'worker' ? 'worker' : 'inline',
   };
 }
 

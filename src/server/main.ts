@@ -87,7 +87,7 @@ export async function createSwitchboard(opts: SwitchboardOptions): Promise<Switc
   });
   if (secrets.generated)
     logger.warn({ file: secrets.keyFile }, 'generated a new secret key; back it up with the data');
-  const db = opts.db ?? (await openConfiguredDatabase(config, roles, logger));
+  const db = opts.db ?? (await openConfiguredDatabase(config, roles));
   try {
     const applied = await migrate(db, {
       onApplied: (name, ms) => logger.info({ migration: name, ms }, 'migration applied'),
@@ -239,19 +239,12 @@ async function closeHttp(http: HttpApp, graceMs: number): Promise<void> {
   }
 }
 
-async function openConfiguredDatabase(config: Config, roles: ProcessRole[], logger: Logger): Promise<Db> {
+async function openConfiguredDatabase(config: Config, roles: ProcessRole[]): Promise<Db> {
   return openDatabase({
     url: config.databaseUrl || null,
     dataDir: config.dataDir,
     poolSize: config.dbPoolSize,
     applicationName: `switchboard-${roles.join('+')}`,
-    embeddedThread: config.embeddedWorker ? 'worker' : 'inline',
-    // Without its database thread the process can do nothing useful; exit so the supervisor restarts it. Every
-    // acknowledged commit is already on disk (ADR 0003), and the queue recovers in-flight jobs on the next start.
-    onEmbeddedCrash: (error) => {
-      logger.fatal({ err: error }, 'the embedded database thread died; exiting');
-      setTimeout(() => process.exit(70), 100);
-    },
     ...(config.embedded && config.embeddedSync
       ? { durability: createDurabilityHook({ pgDataDir: join(config.dataDir, 'pglite') }) }
       : {}),

@@ -2,11 +2,9 @@
  * Child process for durability.test.ts (run with `node --import tsx`):
  *   commits <dataDir> <count> <sync:on|off>  → <count> sequential commits, then a clean close; prints "done".
  *   forever <dataDir>                         → commits until killed; prints each id once its commit resolved.
- * TEST_EMBEDDED_THREAD=worker runs PGlite on its worker thread (ADR 0012).
  */
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import { readTestEnv } from '../../src/server/config.js';
 import { createDurabilityHook, openDatabase } from '../../src/server/platform/db/index.js';
 
 const [mode, dataDir, countArg, syncArg] = process.argv.slice(2);
@@ -14,7 +12,6 @@ if (!dataDir) throw new Error('usage: durability.child.ts <mode> <dataDir> …')
 const sync = mode === 'forever' || syncArg === 'on';
 const db = await openDatabase({
   dataDir,
-  embeddedThread: readTestEnv().embeddedThread,
   ...(sync ? { durability: createDurabilityHook({ pgDataDir: join(dataDir, 'pglite') }) } : {}),
 });
 const insert = (i: number) =>

@@ -97,46 +97,42 @@ describe('embedded durability', () => {
   if (!straceWorks)
     it.skip('strace is not available (apt-get install strace): the fsync count test did not run', () => {});
 
-  it.each(['inline', 'worker'])(
-    'keeps every acknowledged commit after kill -9 mid-writes, and the database reopens (PGlite %s)',
-    async (thread) => {
-      const { dir, db } = await createFileDb();
-      await db.close();
-      const child = spawn(process.execPath, ['--import', 'tsx', CHILD, 'forever', dir], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, TEST_EMBEDDED_THREAD: thread },
+  it('keeps every acknowledged commit after kill -9 mid-writes, and the database reopens', async () => {
+    const { dir, db } = await createFileDb();
+    await db.close();
+    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, 'forever', dir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let acked = 0;
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    await new Promise<void>((resolve, reject) => {
+      let buf = '';
+      child.stdout.on('data', (d: Buffer) => {
+        buf += d.toString();
+        const lines = buf.split('\n');
+        buf = lines.pop() ?? '';
+        for (const l of lines) acked = Math.max(acked, Number(l));
+        if (acked >= 300) {
+          child.kill('SIGKILL');
+          resolve();
+        }
       });
-      let acked = 0;
-      let stderr = '';
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      await new Promise<void>((resolve, reject) => {
-        let buf = '';
-        child.stdout.on('data', (d: Buffer) => {
-          buf += d.toString();
-          const lines = buf.split('\n');
-          buf = lines.pop() ?? '';
-          for (const l of lines) acked = Math.max(acked, Number(l));
-          if (acked >= 300) {
-            child.kill('SIGKILL');
-            resolve();
-          }
-        });
-        child.on('exit', (code) =>
-          code !== null ? reject(new Error(`child exited ${code}: ${stderr}`)) : resolve(),
-        );
-      });
-      if (child.exitCode === null && child.signalCode === null) await once(child, 'exit');
-      const reopened = await openDatabase({ dataDir: dir });
-      try {
-        const ids = await probeIds(reopened);
-        expect(ids.length).toBeGreaterThanOrEqual(acked);
-        // Commits are sequential: what survived is exactly a prefix 1..n containing every acknowledged id.
-        expect(ids).toEqual(Array.from({ length: ids.length }, (_, i) => i + 1));
-      } finally {
-        await reopened.close();
-      }
-    },
-  );
+      child.on('exit', (code) =>
+        code !== null ? reject(new Error(`child exited ${code}: ${stderr}`)) : resolve(),
+      );
+    });
+    if (child.exitCode === null && child.signalCode === null) await once(child, 'exit');
+    const reopened = await openDatabase({ dataDir: dir });
+    try {
+      const ids = await probeIds(reopened);
+      expect(ids.length).toBeGreaterThanOrEqual(acked);
+      // Commits are sequential: what survived is exactly a prefix 1..n containing every acknowledged id.
+      expect(ids).toEqual(Array.from({ length: ids.length }, (_, i) => i + 1));
+    } finally {
+      await reopened.close();
+    }
+  });
 
   it('coalesces concurrent commits into fewer flushes (group commit) and reports fsync in describeDurability', async () => {
     const { db, dir } = await createFileDb();

@@ -18,7 +18,7 @@ export interface TestDb {
 export const onPostgres = (): boolean => readTestEnv().databaseUrl !== null;
 
 export async function createTestDb(): Promise<TestDb> {
-  const { databaseUrl, embeddedThread } = readTestEnv();
+  const { databaseUrl } = readTestEnv();
   const pgTemplate = inject('pgTemplate');
   if (databaseUrl && pgTemplate) {
     const clone = await clonePgDatabase(databaseUrl, pgTemplate);
@@ -33,6 +33,6 @@ export async function createTestDb(): Promise<TestDb> {
     };
   }
   const tar = readFileSync(inject('pgliteTemplate'));
-  const db = await openDatabase({ loadDataDir: new Blob([tar]), embeddedThread });
+  const db = await openDatabase({ loadDataDir: new Blob([tar]) });
   return { db, url: null, close: () => db.close() };
 }

@@ -7,8 +7,7 @@ import { join } from 'node:path';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { AppError } from '../errors/index.js';
-import { openInlineSession, type EmbeddedSession } from './embedded-session.js';
-import { openWorkerSession } from './embedded-worker-client.js';
+import { openEmbeddedSession, type EmbeddedSession } from './embedded-session.js';
 import { PGliteDialect } from './pglite-dialect.js';
 import type { Database } from './schema.js';
 
@@ -23,7 +22,7 @@ export interface Db {
    * on error); on PGlite the in-process instance delivers notifications itself. Returns an unsubscribe function.
    */
   listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
-  /** The embedded session (backup, durability checks), inline or on its worker thread; undefined on PostgreSQL. */
+  /** The embedded session (backup, durability checks); undefined on PostgreSQL. */
   readonly embedded?: EmbeddedSession;
   /** The pool (multi-connection work such as advisory-lock sessions); undefined on PGlite. */
   readonly pool?: pg.Pool;
@@ -50,13 +49,6 @@ export interface OpenDatabaseOptions {
   poolSize?: number;
   /** Embedded: called after each commit; the durability hook (ADR 0003). */
   afterCommit?: () => Promise<void>;
-  /**
-   * Embedded: where PGlite runs (ADR 0012). `worker` (the server's default) executes SQL on a worker thread so
-   * requests and the database use two cores; `inline` (the default here: CLI commands, tests) on this thread.
-   */
-  embeddedThread?: 'inline' | 'worker';
-  /** Embedded, `worker`: called if the database thread dies (the server then shuts down). */
-  onEmbeddedCrash?: (error: Error) => void;
   /** Embedded, file-backed: the fsync hook (`createDurabilityHook`, ADR 0003); takes precedence over `afterCommit`. */
   durability?: EmbeddedDurability;
   applicationName?: string;
@@ -178,17 +170,10 @@ async function openEmbedded(opts: OpenDatabaseOptions): Promise<Db> {
   }
   let session: EmbeddedSession;
   try {
-    const sessionOpts = {
+    session = await openEmbeddedSession({
       dataDir: pgDir ?? 'memory://',
       ...(opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {}),
-    };
-    session =
-      opts.embeddedThread === 'worker'
-        ? await openWorkerSession({
-            ...sessionOpts,
-            ...(opts.onEmbeddedCrash ? { onCrash: opts.onEmbeddedCrash } : {}),
-          })
-        : await openInlineSession(sessionOpts);
+    });
   } catch (e) {
     releaseLock();
     throw e;

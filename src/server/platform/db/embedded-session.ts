@@ -1,12 +1,11 @@
 /**
- * The embedded database's one PostgreSQL session, behind an interface with two homes (ADR 0012):
- * - inline: PGlite runs on the calling thread (tests, tools, `SWITCHBOARD_EMBEDDED_WORKER=false`);
- * - worker: PGlite runs on its own worker thread (embedded-worker-client.ts), so SQL executes on the second core
- *   while the main thread serves HTTP.
+ * The embedded database's one PostgreSQL session: PGlite on this thread, with statements run as cached prepared
+ * statements (pglite-prepared.ts) and scripts (several statements, migrations) through the simple protocol.
  *
  * The session is single-user: the Kysely driver (pglite-dialect.ts) hands it to one lease at a time, so calls on it
- * never interleave inside a transaction. Both homes run statements as cached prepared statements
- * (pglite-prepared.ts) and scripts (several statements, migrations) through PGlite's simple protocol.
+ * never interleave inside a transaction. Code outside platform/db sees only this interface (`Db.embedded`), not
+ * PGlite: backup dumps through it, the durability report reads its data directory. ADR 0012 records why it stays on
+ * the main thread (a worker thread was built and measured slower).
  */
 import { PGlite } from '@electric-sql/pglite';
 import { preparedStatementsFor, type PreparedStatements } from './pglite-prepared.js';
@@ -19,13 +18,9 @@ export interface StatementResult<R = unknown> {
 export interface EmbeddedSession {
   /** `memory://` or the PGlite data directory. */
   readonly dataDir: string;
-  readonly home: 'inline' | 'worker';
   readonly closed: boolean;
-  /**
-   * One parameterised statement. `before` (e.g. `begin`) runs first as a control statement in the same round trip;
-   * if it fails the statement does not run.
-   */
-  query<R>(text: string, params: readonly unknown[], before?: string): Promise<StatementResult<R>>;
+  /** One parameterised statement. */
+  query<R>(text: string, params: readonly unknown[], opts?: QueryOptions): Promise<StatementResult<R>>;
   /** Several `;`-separated statements (simple protocol); returns the last statement's result. */
   exec<R>(script: string): Promise<StatementResult<R>>;
   /** NOTIFY subscription; resolves to an unsubscribe function. */
@@ -33,6 +28,11 @@ export interface EmbeddedSession {
   /** A tarball of the data directory, taken under the session's query lock. */
   dumpDataDir(compression: 'gzip' | 'none'): Promise<Blob>;
   close(): Promise<void>;
+}
+
+export interface QueryOptions {
+  /** A control statement (e.g. `begin`) run first, in the same call; if it fails the statement does not run. */
+  before?: string;
 }
 
 export interface EmbeddedSessionOptions {
@@ -51,9 +51,7 @@ export function pgliteCreateOptions(opts: EmbeddedSessionOptions) {
   };
 }
 
-/** The session on the calling thread. */
-export class InlineSession implements EmbeddedSession {
-  readonly home = 'inline' as const;
+export class PGliteSession implements EmbeddedSession {
   private readonly prepared: PreparedStatements;
 
   constructor(readonly pglite: PGlite) {
@@ -68,8 +66,12 @@ export class InlineSession implements EmbeddedSession {
     return this.pglite.closed;
   }
 
-  async query<R>(text: string, params: readonly unknown[], before?: string): Promise<StatementResult<R>> {
-    if (before) await this.prepared.query(before, []);
+  async query<R>(
+    text: string,
+    params: readonly unknown[],
+    opts: QueryOptions = {},
+  ): Promise<StatementResult<R>> {
+    if (opts.before) await this.prepared.query(opts.before, []);
     const r = await this.prepared.query<R>(text, params);
     return { rows: r.rows, affectedRows: r.affectedRows ?? 0 };
   }
@@ -98,6 +100,6 @@ export class InlineSession implements EmbeddedSession {
   }
 }
 
-export async function openInlineSession(opts: EmbeddedSessionOptions): Promise<InlineSession> {
-  return new InlineSession(await PGlite.create(pgliteCreateOptions(opts)));
+export async function openEmbeddedSession(opts: EmbeddedSessionOptions): Promise<PGliteSession> {
+  return new PGliteSession(await PGlite.create(pgliteCreateOptions(opts)));
 }

@@ -1,11 +1,11 @@
 /**
- * A Kysely dialect over the embedded database's one session (embedded-session.ts: PGlite inline or on a worker thread).
+ * A Kysely dialect over the embedded database's one session (embedded-session.ts).
  *
  * Why our own (ADR 0001): PGlite has a single connection, so the driver must hand it to one Kysely "connection"
  * at a time (a mutex: foreground work first, background work when none waits or when starved — ADR 0011),
  * parameter-less statements must run as scripts (`exec`) so migrations can hold several statements, and committing
- * is the hook where embedded durability is enforced (`afterCommit`). A transaction's BEGIN travels with its first
- * statement (one round trip instead of two, which matters when the session is on another thread — ADR 0012).
+ * is the hook where embedded durability is enforced (`afterCommit`). A transaction's BEGIN is sent with its first
+ * statement, so a transaction that runs none (a use case that found nothing to do) costs no session time.
  */
 import {
   CompiledQuery,
@@ -21,7 +21,7 @@ import {
   type TransactionSettings,
 } from 'kysely';
 import type { PGlite } from '@electric-sql/pglite';
-import { InlineSession, type EmbeddedSession } from './embedded-session.js';
+import { PGliteSession, type EmbeddedSession } from './embedded-session.js';
 import { inBackground } from './priority.js';
 
 export interface PGliteDialectOptions {
@@ -71,7 +71,7 @@ class PGliteLease implements DatabaseConnection {
     const result =
       q.parameters.length === 0 && isScript(q.sql)
         ? await this.script<R>(q.sql, before)
-        : await this.session.query<R>(q.sql, q.parameters, before ?? undefined);
+        : await this.session.query<R>(q.sql, q.parameters, before ? { before } : {});
     return { rows: result.rows, numAffectedRows: BigInt(result.affectedRows) };
   }
 
@@ -214,7 +214,7 @@ export class PGliteDialect implements Dialect {
 
   /** Takes the session options, or a PGlite instance to use inline (tests, tools). */
   constructor(opts: PGliteDialectOptions | (Omit<PGliteDialectOptions, 'session'> & { pglite: PGlite })) {
-    this.opts = 'session' in opts ? opts : { ...opts, session: new InlineSession(opts.pglite) };
+    this.opts = 'session' in opts ? opts : { ...opts, session: new PGliteSession(opts.pglite) };
   }
   createAdapter() {
     return new PostgresAdapter();
