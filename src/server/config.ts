@@ -184,6 +184,12 @@ export const SETTINGS = {
     secret: false,
     doc: 'Days finished webhook history is kept (processed/failed inbound requests, delivered/dead outbound messages and their attempts); inbound requests are kept at least 7 days for replay protection',
   },
+  webhookIngestFirstRate: {
+    env: 'SWITCHBOARD_WEBHOOK_INGEST_FIRST_RATE',
+    default: '300',
+    secret: false,
+    doc: 'Inbound webhooks per second above which this process acknowledges before it processes (processing waits up to 30 s per burst); 0 = off',
+  },
   assetAllowedHosts: {
     env: 'SWITCHBOARD_ASSET_ALLOWED_HOSTS',
     default: '',
@@ -268,6 +274,7 @@ const schema = z.object({
   deliveryMaxAttempts: intFrom(1, 1000),
   deliveryRetryBaseMs: intFrom(1, 3_600_000),
   webhookRetentionDays: intFrom(1, 3650),
+  webhookIngestFirstRate: intFrom(0, 1_000_000),
   assetAllowedHosts: z
     .string()
     .transform((v) =>

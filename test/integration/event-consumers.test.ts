@@ -200,6 +200,35 @@ describe('running in a worker', () => {
     expect(await cond()).toBe(true);
   }
 
+  it('coalesces appends that arrive while passes run back to back into one pass', async () => {
+    const runner = new ConsumerRunner({
+      db: t.db,
+      clock,
+      logger: silentLogger(),
+      registry: events.consumers,
+      minPassIntervalMs: 1_000,
+    });
+    runner.start();
+    try {
+      // After a quiet spell the first append is handled at once…
+      const [first] = await append('content.created');
+      runner.notify(ws);
+      await until(async () => (await effects()).length === 1);
+      const passes = runner.passes;
+      // …the next ones, inside the interval, wait for one pass that takes them all (fewer than a full batch of 3:
+      // a full batch means a backlog, and the next pass then starts at once).
+      const started = performance.now();
+      const rest = await append('content.updated', 2);
+      for (let i = 0; i < 2; i++) runner.notify(ws);
+      await until(async () => (await effects()).length === 3);
+      expect(runner.passes).toBe(passes + 1);
+      expect(performance.now() - started).toBeGreaterThan(500);
+      expect(await effects()).toEqual([first!, ...rest].map((e) => e.seq));
+    } finally {
+      await runner.stop();
+    }
+  });
+
   it('wakes on appends through the bus, and catches up on start by polling', async () => {
     // Appended while no runner runs: only the start-up poll can find them.
     const before = await append('content.created', 2);

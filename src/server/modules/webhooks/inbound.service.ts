@@ -179,6 +179,7 @@ export async function ingestInbound(
   if (!verdict.ok) rejectInbound(ctx, s, verdict.reason, 'inbound webhook rejected');
   const contentType = String(req.headers['content-type'] ?? '').slice(0, 200);
   // Stored with its processing job in one transaction, grouped with concurrent requests (inbound-writer.ts).
+  ctx.ingestPriority.recordIngest();
   const id = await ctx.inboundWriter.write({
     workspaceId: s.workspaceId,
     sourceKind: s.kind,
@@ -240,18 +241,24 @@ const PROCESS_ROUNDS = 20;
  * request), so a job processes every received row of its workspace, oldest first, in batches; the rows it was
  * enqueued for are among them, or were taken by an earlier job (rows are locked SKIP LOCKED, so jobs on several
  * workers split a backlog). A parse failure is recorded on its row (status failed, error) instead of retried.
+ * Under an inbound burst this process stores first and processes after (inbound-priority.ts): the job waits, and
+ * only one job per workspace runs here at a time.
  */
 export async function processInbound(
   ctx: WebhooksContext,
   p: ProcessInboundPayload,
   job?: JobContext,
 ): Promise<void> {
-  for (let round = 0; round < PROCESS_ROUNDS; round++) {
-    const n = await processInboundBatch(ctx, p.workspaceId, job);
-    if (n < PROCESS_BATCH) return;
-  }
-  // Still more waiting: a follow-up job continues; the rows stay `received` (durable) until it runs.
-  await enqueue(ctx.db, ctx.jobs, 'webhooks.process_inbound', p);
+  await ctx.ingestPriority.exclusive(p.workspaceId, async () => {
+    for (let round = 0; round < PROCESS_ROUNDS; round++) {
+      const waited = await ctx.ingestPriority.waitForIngest();
+      if (waited > 0) ctx.metrics.processingDeferred(waited);
+      const n = await processInboundBatch(ctx, p.workspaceId, job);
+      if (n < PROCESS_BATCH) return;
+    }
+    // Still more waiting: a follow-up job continues; the rows stay `received` (durable) until it runs.
+    await enqueue(ctx.db, ctx.jobs, 'webhooks.process_inbound', p);
+  });
 }
 
 /** One transaction: lock up to PROCESS_BATCH received rows, parse, append their events, record their outcome. */

@@ -28,6 +28,7 @@ import type { HttpApp } from '../../platform/http/index.js';
 import type { CronEntry, JobCatalog } from '../../platform/queue/index.js';
 import { deliverMessage } from './delivery.service.js';
 import { processInbound } from './inbound.service.js';
+import { IngestPriority } from './inbound-priority.js';
 import { pruneWebhookHistory } from './retention.service.js';
 import { InboundWriter } from './inbound-writer.js';
 import { registerInboundApiRoutes, registerInboundHookRoutes } from './inbound.routes.js';
@@ -148,6 +149,7 @@ export function createWebhooksModule(deps: WebhooksModuleDeps): WebhooksModule {
     ...DEFAULT_WEBHOOK_OPTIONS,
     inboundBodyLimitBytes: deps.config.bodyLimitBytes,
     retentionMs: deps.config.webhookRetentionDays * 24 * 3_600_000,
+    ingestFirstRate: deps.config.webhookIngestFirstRate,
     ...deps.options,
   };
   const secrets =
@@ -188,6 +190,10 @@ export function createWebhooksModule(deps: WebhooksModuleDeps): WebhooksModule {
     options,
     connections: deps.connections ?? null,
     inboundWriter: new InboundWriter(deps.db.kysely, jobs),
+    ingestPriority: new IngestPriority({
+      ratePerSecond: options.ingestFirstRate,
+      maxDeferMs: options.ingestFirstMaxDeferMs,
+    }),
     sourceCache: new Map(),
   };
   const bind =

@@ -6,6 +6,7 @@ import type { Executor } from '../../platform/db/index.js';
 import type { Events } from '../../platform/events/index.js';
 import type { Logger } from '../../platform/logger.js';
 import type { JobCatalog } from '../../platform/queue/index.js';
+import type { IngestPriority } from './inbound-priority.js';
 import type { InboundWriter } from './inbound-writer.js';
 import type { WebhookAgents } from '../../platform/http/index.js';
 import type { WebhookJobSchemas } from './webhooks.jobs.js';
@@ -57,6 +58,13 @@ export interface WebhookOptions {
    * Webhooks senders ~28 h, Mailchimp 75 min). Default 7 days.
    */
   inboundDedupeWindowMs: number;
+  /**
+   * Inbound requests per second (in this process) above which processing waits for ingest, at most
+   * `ingestFirstMaxDeferMs` per burst; 0 = off. Default 300 (`SWITCHBOARD_WEBHOOK_INGEST_FIRST_RATE`).
+   */
+  ingestFirstRate: number;
+  /** Default 30 s. */
+  ingestFirstMaxDeferMs: number;
   /** Rows deleted per statement by `webhooks.prune` (each statement is its own short transaction); default 500. */
   pruneBatchSize: number;
 }
@@ -81,6 +89,8 @@ export const DEFAULT_WEBHOOK_OPTIONS: WebhookOptions = {
   retentionMs: 30 * 24 * 3_600_000,
   inboundDedupeWindowMs: 7 * 24 * 3_600_000,
   pruneBatchSize: 500,
+  ingestFirstRate: 300,
+  ingestFirstMaxDeferMs: 30_000,
 };
 
 export interface WebhooksContext {
@@ -99,6 +109,8 @@ export interface WebhooksContext {
   connections: WebhookConnectionsPort | null;
   /** Group commit of verified inbound requests with their jobs. */
   inboundWriter: InboundWriter;
+  /** Ingest first under bursts; one processing job per workspace at a time (inbound-priority.ts). */
+  ingestPriority: IngestPriority;
   /** Inbound sources (endpoint or connection, with the opened secret) by id, for `sourceCacheMs`. */
   sourceCache: Map<string, { at: number; source: unknown }>;
 }

@@ -1,6 +1,6 @@
 /**
  * Webhook metrics: deliveries by outcome, attempt latency, inbound verified / rejected / duplicate counts, rows
- * pruned by retention.
+ * pruned by retention, time inbound processing waited for an ingest burst.
  * Registered once per registry (several test apps may share none; each builds its own registry).
  */
 import { Counter, Histogram, type Registry } from 'prom-client';
@@ -14,6 +14,8 @@ export interface WebhookMetrics {
   processed(result: 'processed' | 'failed', vendor: string): void;
   /** Rows deleted by `webhooks.prune`: inbound requests or outbound messages (with their attempts). */
   pruned(kind: 'inbound' | 'message', count: number): void;
+  /** Inbound processing waited this long for an ingest burst (inbound-priority.ts). */
+  processingDeferred(ms: number): void;
 }
 
 export function createWebhookMetrics(registry: Registry): WebhookMetrics {
@@ -54,6 +56,11 @@ export function createWebhookMetrics(registry: Registry): WebhookMetrics {
     labelNames: ['kind'],
     registers: [registry],
   });
+  const deferred = new Counter({
+    name: 'switchboard_webhook_inbound_processing_deferred_seconds_total',
+    help: 'Time inbound processing waited while the process acknowledged an inbound burst first',
+    registers: [registry],
+  });
   return {
     attempt: (outcome, seconds) => {
       attempts.inc({ outcome });
@@ -63,5 +70,6 @@ export function createWebhookMetrics(registry: Registry): WebhookMetrics {
     inbound: (result, vendor) => inbound.inc({ result, vendor }),
     processed: (result, vendor) => processed.inc({ result, vendor }),
     pruned: (kind, count) => pruned.inc({ kind }, count),
+    processingDeferred: (ms) => deferred.inc(ms / 1000),
   };
 }

@@ -14,7 +14,11 @@
  * - a consumer whose handler throws is rolled back to its savepoint (the others commit), keeps its cursor and
  *   backs off exponentially; its error is kept on the cursor row for operators;
  * - a poll (default every 2 s) compares every cursor with its workspace head, so a lost notification, a restart
- *   or a consumer registered later catches up without any append.
+ *   or a consumer registered later catches up without any append;
+ * - passes coalesce under load: the first append after a quiet spell starts a pass at once, but a pass starts at
+ *   most every `minPassIntervalMs` (default 25 ms) after the previous one began, so at 200 appends/s one pass
+ *   handles about five events instead of five passes handling one each (each pass costs ~1 ms of the embedded
+ *   database's single session, which the requests are waiting for — ADR 0012).
  *
  * Invariants (as before): handlers see events in seq order and do their work with the `tx` they are given, so an
  * effect commits if and only if the cursor moves past its event — exactly once in the database.
@@ -37,6 +41,8 @@ export interface ConsumerRunnerOptions {
   pollIntervalMs?: number;
   /** A cursor held by another node is retried after this delay; default 100 ms. */
   lockedRetryMs?: number;
+  /** Passes start at most this often while appends keep coming; default 25 ms (0 = back to back). */
+  minPassIntervalMs?: number;
   /** Backoff after a failing handler: base and cap; default 1 s and 5 min. */
   backoffBaseMs?: number;
   backoffMaxMs?: number;
@@ -55,6 +61,10 @@ export class ConsumerRunner {
   /** Cursor rows known to exist, so the common pass skips the insert. */
   private readonly knownCursors = new Set<string>();
   private loop: Promise<void> | null = null;
+  /** Workspace passes run (a pass is one transaction over all consumers of one workspace). */
+  passes = 0;
+  /** When the last round of passes began (performance.now()), for coalescing. */
+  private lastRoundAt = -Infinity;
   private pollTimer: NodeJS.Timeout | null = null;
   private stopped = true;
 
@@ -109,20 +119,31 @@ export class ConsumerRunner {
 
   private kick(): void {
     if (this.loop || this.stopped) return;
+    const wait = this.lastRoundAt + (this.o.minPassIntervalMs ?? 25) - performance.now();
     // Background work: on the embedded database the requests that appended the events go first.
-    this.loop = runInBackground(() => this.runDirty()).finally(() => {
+    this.loop = runInBackground(async () => {
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      await this.runDirty();
+    }).finally(() => {
       this.loop = null;
       if (this.dirty.size > 0) this.kick();
     });
   }
 
+  /** One pass over every workspace dirty now; appends meanwhile wait for the next round (see kick). */
   private async runDirty(): Promise<void> {
-    while (this.dirty.size > 0 && !this.stopped) {
-      const ws = this.dirty.values().next().value as string;
-      this.dirty.delete(ws);
+    this.lastRoundAt = performance.now();
+    const round = [...this.dirty];
+    this.dirty.clear();
+    for (const ws of round) {
+      if (this.stopped) return;
       try {
         const pass = await this.runWorkspace(ws, { ignoreBackoff: false });
-        if (pass.more) this.dirty.add(ws);
+        if (pass.more) {
+          // A full batch: there is a backlog, and nothing to coalesce; the next round starts at once.
+          this.dirty.add(ws);
+          this.lastRoundAt = -Infinity;
+        }
       } catch (err) {
         // The transaction itself failed (database unavailable): the poll brings the workspace back.
         this.o.logger.warn({ err, workspace_id: ws }, 'event consumers: pass failed; will retry');
@@ -154,6 +175,7 @@ export class ConsumerRunner {
       return !f || f.retryAtMs <= nowMs;
     });
     if (consumers.length === 0) return { handled: 0, more: false };
+    this.passes++;
     const failed: { consumer: EventConsumer; error: unknown }[] = [];
     const succeeded: EventConsumer[] = [];
     let handled = 0;

@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { IngestPriority } from './inbound-priority.js';
+
+/** A fake monotonic time that only moves when told to, or when the priority sleeps. */
+function fakeTime() {
+  let ms = 1_000_000;
+  return {
+    now: () => ms,
+    sleep: async (d: number) => {
+      ms += d;
+    },
+    advance: (d: number) => (ms += d),
+  };
+}
+
+describe('ingest first', () => {
+  it('measures the inbound rate over the last second', () => {
+    const time = fakeTime();
+    const p = new IngestPriority({ ratePerSecond: 100, maxDeferMs: 30_000, ...time });
+    for (let i = 0; i < 50; i++) p.recordIngest();
+    time.advance(500);
+    for (let i = 0; i < 30; i++) p.recordIngest();
+    expect(p.rate()).toBe(80);
+    time.advance(600); // the first 50 left the window
+    expect(p.rate()).toBe(30);
+    time.advance(5_000);
+    expect(p.rate()).toBe(0);
+  });
+
+  it('processing waits while ingest is above the rate, and goes on once it drops', async () => {
+    const time = fakeTime();
+    const p = new IngestPriority({ ratePerSecond: 100, maxDeferMs: 30_000, ...time });
+    expect(p.shouldDefer()).toBe(false);
+    for (let i = 0; i < 150; i++) p.recordIngest();
+    expect(p.shouldDefer()).toBe(true);
+    // Nothing arrives any more: the rate falls below 100/s within the window, and the wait ends.
+    const waited = await p.waitForIngest();
+    expect(waited).toBeGreaterThan(0);
+    expect(waited).toBeLessThanOrEqual(1_000);
+    expect(p.shouldDefer()).toBe(false);
+    expect(p.deferredMs).toBe(waited);
+  });
+
+  it('a sustained burst defers processing for at most maxDeferMs, then lets it run interleaved', async () => {
+    const time = fakeTime();
+    const p = new IngestPriority({
+      ratePerSecond: 100,
+      maxDeferMs: 2_000,
+      now: time.now,
+      // Ingest keeps arriving at 400/s while processing waits.
+      sleep: async (d) => {
+        for (let i = 0; i < (400 * d) / 1000; i++) p.recordIngest();
+        time.advance(d);
+      },
+    });
+    for (let i = 0; i < 400; i++) p.recordIngest();
+    const waited = await p.waitForIngest();
+    expect(waited).toBeGreaterThanOrEqual(2_000);
+    expect(waited).toBeLessThan(2_100);
+    expect(p.rate()).toBeGreaterThan(100);
+    expect(p.shouldDefer()).toBe(false);
+    // Once the burst ends, the next one gets its own deferral again.
+    time.advance(2_000);
+    expect(p.shouldDefer()).toBe(false);
+    for (let i = 0; i < 400; i++) p.recordIngest();
+    expect(p.shouldDefer()).toBe(true);
+  });
+
+  it('0 turns it off', () => {
+    const p = new IngestPriority({ ratePerSecond: 0, maxDeferMs: 30_000, ...fakeTime() });
+    for (let i = 0; i < 10_000; i++) p.recordIngest();
+    expect(p.shouldDefer()).toBe(false);
+  });
+
+  it('runs one processing per workspace at a time; a second caller asks it for one more round instead', async () => {
+    const p = new IngestPriority({ ratePerSecond: 100, maxDeferMs: 30_000, ...fakeTime() });
+    const rounds: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const first = p.exclusive('ws1', async () => {
+      rounds.push('ws1');
+      if (rounds.length === 1) await gate;
+    });
+    const second = p.exclusive('ws1', async () => {
+      rounds.push('never: coalesced into the running one');
+    });
+    const other = p.exclusive('ws2', async () => {
+      rounds.push('ws2');
+    });
+    await second;
+    await other;
+    release();
+    await first;
+    // ws1 ran twice: its own round, and the one the second caller asked for.
+    expect(rounds).toEqual(['ws1', 'ws2', 'ws1']);
+    await p.exclusive('ws1', async () => {
+      rounds.push('ws1 again');
+    });
+    expect(rounds.at(-1)).toBe('ws1 again');
+  });
+});

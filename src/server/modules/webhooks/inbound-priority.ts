@@ -1,0 +1,117 @@
+/**
+ * Ingest first (ADR 0008, addendum 2026-12-06): while inbound webhooks arrive fast, this process acknowledges them
+ * before it parses them.
+ *
+ * Why: a sender only needs its 2xx once the request is durably stored; parsing it into canonical events can wait.
+ * On the embedded database both share one thread and one database session, and processing costs about as much as
+ * storing, so under a burst processing halves how many requests per second the endpoint can acknowledge, and a
+ * sender that times out retries and adds to the burst. So while this process receives more than
+ * `ratePerSecond` inbound requests per second, processing jobs wait (in 50 ms steps), for at most `maxDeferMs` per
+ * hot spell — after that they run interleaved with ingest as before, so sustained traffic never starves them.
+ *
+ * Scope: per process. On PostgreSQL with separate api and worker processes the worker never sees the ingest rate
+ * and processes at once; that is right, they do not share a CPU.
+ *
+ * Coalescing: one processing job per workspace runs at a time in this process. A job for a workspace that already
+ * has one running returns at once and asks it for one more round, so the waiting never fills the worker's slots.
+ * Nothing is lost if the process dies: the running job's lease expires and it runs again, and every job processes
+ * all received rows of its workspace, not only its own.
+ */
+/** Width of one counting bucket, and the number of buckets the rate is measured over (1 s). */
+const BUCKET_MS = 100;
+const BUCKETS = 10;
+const WAIT_STEP_MS = 50;
+
+export interface IngestPriorityOptions {
+  /** Inbound requests per second above which processing waits; 0 turns ingest-first off. */
+  ratePerSecond: number;
+  /** The longest processing waits during one hot spell. */
+  maxDeferMs: number;
+  /**
+   * Real elapsed time (monotonic), not the injected `Clock`: this is about how busy the process is now, and a test
+   * clock that stands still would make a burst last forever. Tests pass a fake one with `sleep`.
+   */
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export class IngestPriority {
+  private readonly counts = new Array<number>(BUCKETS).fill(0);
+  private bucketStart = 0;
+  private hotSince: number | null = null;
+  private readonly running = new Map<string, { again: boolean }>();
+  /** Time processing spent waiting for ingest, for metrics and tests. */
+  deferredMs = 0;
+
+  private readonly now: () => number;
+
+  constructor(private readonly opts: IngestPriorityOptions) {
+    this.now = opts.now ?? (() => performance.now());
+  }
+
+  /** One inbound request was accepted for storing. */
+  recordIngest(): void {
+    this.roll();
+    this.counts[BUCKETS - 1]! += 1;
+  }
+
+  /** Inbound requests per second over the last second. */
+  rate(): number {
+    this.roll();
+    return this.counts.reduce((a, b) => a + b, 0) * (1000 / (BUCKET_MS * BUCKETS));
+  }
+
+  /** Whether processing should wait now: ingest is hot and this hot spell has not used up its deferral. */
+  shouldDefer(): boolean {
+    if (this.opts.ratePerSecond <= 0) return false;
+    const now = this.now();
+    if (this.rate() <= this.opts.ratePerSecond) {
+      this.hotSince = null;
+      return false;
+    }
+    this.hotSince ??= now;
+    return now - this.hotSince < this.opts.maxDeferMs;
+  }
+
+  /** Waits while `shouldDefer()`; returns the time waited. */
+  async waitForIngest(): Promise<number> {
+    const started = this.now();
+    while (this.shouldDefer()) await (this.opts.sleep ?? realSleep)(WAIT_STEP_MS);
+    const waited = this.now() - started;
+    this.deferredMs += waited;
+    return waited;
+  }
+
+  /**
+   * Runs `process` for a workspace unless this process already runs it; then the running one does one more round
+   * (so rows stored after its last look are not left behind) and this call returns at once.
+   */
+  async exclusive(workspaceId: string, process: () => Promise<void>): Promise<void> {
+    const current = this.running.get(workspaceId);
+    if (current) {
+      current.again = true;
+      return;
+    }
+    const state = { again: false };
+    this.running.set(workspaceId, state);
+    try {
+      do {
+        state.again = false;
+        await process();
+      } while (state.again);
+    } finally {
+      this.running.delete(workspaceId);
+    }
+  }
+
+  private roll(): void {
+    const bucket = Math.floor(this.now() / BUCKET_MS);
+    const shift = Math.min(BUCKETS, bucket - this.bucketStart);
+    if (shift <= 0) return;
+    this.counts.splice(0, shift);
+    for (let i = 0; i < shift; i++) this.counts.push(0);
+    this.bucketStart = bucket;
+  }
+}
