@@ -60,7 +60,8 @@ describe('inbound webhooks under a burst', () => {
       ...(await Promise.all(Array.from({ length: 10 }, (_, i) => send(30 + i)))),
     ];
     expect(replies.map((r) => r.statusCode)).toEqual(Array(40).fill(200));
-    const priority = (t.sb.modules.find((m) => m.name === 'webhooks') as WebhooksModule).context.ingestPriority;
+    const priority = (t.sb.modules.find((m) => m.name === 'webhooks') as WebhooksModule).context
+      .ingestPriority;
     expect(priority.shouldDefer()).toBe(true);
 
     // The jobs run now: the first waits until the inbound rate falls (about a second), the others coalesce into it.
@@ -71,6 +72,8 @@ describe('inbound webhooks under a burst', () => {
       FROM inbound_webhooks WHERE source_id = ${ep.id} GROUP BY status`.execute(t.db.kysely);
     expect(rows.rows).toEqual([{ status: 'processed', n: '40', emitted: '40' }]);
     const metrics = await t.app.inject({ method: 'GET', url: '/metrics' });
-    expect(metrics.body).toMatch(/switchboard_webhook_inbound_processing_deferred_seconds_total [0-9.]*[1-9]/);
+    expect(metrics.body).toMatch(
+      /switchboard_webhook_inbound_processing_deferred_seconds_total [0-9.]*[1-9]/,
+    );
   });
 });
