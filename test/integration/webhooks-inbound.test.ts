@@ -17,7 +17,7 @@ import type { ConnectionsModule } from '../../src/server/modules/connections/ind
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createTestDb } from '../support/test-db.js';
 import { seedWorkspace, type SeededWorkspace } from './auth-app.fixture.js';
-import { settle } from './webhooks.fixture.js';
+import { settle, standardWebhookSender } from './webhooks.fixture.js';
 
 const clock = new TestClock(Date.now() + 2_000);
 let t: TestApp;
@@ -106,22 +106,8 @@ describe('inbound webhooks', () => {
 
   it('concurrent requests are stored in shared transactions: every one answered, a repeated id stored once', async () => {
     const ep = await createEndpoint({ name: 'burst', scheme: 'standard_webhooks' });
-    const wh = new Webhook(ep.secret);
-    const send = (id: string, n: number) => {
-      const body = JSON.stringify({ n });
-      const at = new Date(clock.nowMs());
-      return t.app.inject({
-        method: 'POST',
-        url: `/hooks/generic/${ep.id}`,
-        headers: {
-          'content-type': 'application/json',
-          'webhook-id': id,
-          'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
-          'webhook-signature': wh.sign(id, at, body),
-        },
-        payload: body,
-      });
-    };
+    const sender = standardWebhookSender(t, ep);
+    const send = (id: string, n: number) => sender(id, { n });
     const before = await countInbound();
     const replies = await Promise.all([
       ...Array.from({ length: 30 }, (_, i) => send(`msg_burst_${i}`, i)),

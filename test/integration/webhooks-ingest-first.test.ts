@@ -4,13 +4,12 @@
  * by one job per workspace, whatever the number of jobs the writes enqueued.
  */
 import { sql } from 'kysely';
-import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebhooksModule } from '../../src/server/modules/webhooks/index.js';
 import { TestClock } from '../../src/server/platform/clock.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { seedWorkspace, type SeededWorkspace } from './auth-app.fixture.js';
-import { settle } from './webhooks.fixture.js';
+import { settle, standardWebhookSender } from './webhooks.fixture.js';
 
 const clock = new TestClock(Date.now() + 2_000);
 let t: TestApp;
@@ -36,23 +35,8 @@ describe('inbound webhooks under a burst', () => {
     });
     expect(created.statusCode, created.body).toBe(201);
     const ep = created.json<{ id: string; secret: string }>();
-    const wh = new Webhook(ep.secret);
-    const send = (i: number) => {
-      const id = `msg_first_${i}`;
-      const body = JSON.stringify({ i });
-      const at = new Date(clock.nowMs());
-      return t.app.inject({
-        method: 'POST',
-        url: `/hooks/generic/${ep.id}`,
-        headers: {
-          'content-type': 'application/json',
-          'webhook-id': id,
-          'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
-          'webhook-signature': wh.sign(id, at, body),
-        },
-        payload: body,
-      });
-    };
+    const sender = standardWebhookSender(t, ep);
+    const send = (i: number) => sender(`msg_first_${i}`, { i });
     // 40 requests in three writes: well above 10/s.
     const replies = [
       ...(await Promise.all(Array.from({ length: 20 }, (_, i) => send(i)))),

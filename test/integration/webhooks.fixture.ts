@@ -1,8 +1,9 @@
 /**
- * Webhooks test fixture: a real HTTP receiver on 127.0.0.1 whose answers the test scripts, and helpers that run
- * the event consumers and due jobs of a test app.
+ * Webhooks test fixture: a real HTTP receiver on 127.0.0.1 whose answers the test scripts, helpers that run
+ * the event consumers and due jobs of a test app, and a sender of signed Standard Webhooks requests.
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { Webhook } from 'standardwebhooks';
 import type { TestApp } from '../support/test-app.js';
 
 export interface Received {
@@ -72,4 +73,24 @@ export async function settle(t: TestApp): Promise<number> {
     if (n === 0) return ran;
   }
   return ran;
+}
+
+/** Sends `{ ...payload }` to a Standard Webhooks endpoint of the test app, signed at the test clock's time. */
+export function standardWebhookSender(t: TestApp, endpoint: { id: string; secret: string }) {
+  const wh = new Webhook(endpoint.secret);
+  return (id: string, payload: Record<string, unknown>) => {
+    const body = JSON.stringify(payload);
+    const at = new Date(t.clock.nowMs());
+    return t.app.inject({
+      method: 'POST',
+      url: `/hooks/generic/${endpoint.id}`,
+      headers: {
+        'content-type': 'application/json',
+        'webhook-id': id,
+        'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+        'webhook-signature': wh.sign(id, at, body),
+      },
+      payload: body,
+    });
+  };
 }
