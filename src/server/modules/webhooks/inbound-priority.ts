@@ -15,7 +15,9 @@
  * Coalescing: one processing job per workspace runs at a time in this process. A job for a workspace that already
  * has one running returns at once and asks it for one more round, so the waiting never fills the worker's slots.
  * Nothing is lost if the process dies: the running job's lease expires and it runs again, and every job processes
- * all received rows of its workspace, not only its own.
+ * all received rows of its workspace, not only its own. On the embedded database the writer does not even enqueue a
+ * job while a run for the workspace goes on here (`joinRunning`): its single session means the run's next look
+ * comes after the write's commit, and a crash re-runs the leased job.
  */
 /** Width of one counting bucket, and the number of buckets the rate is measured over (1 s). */
 const BUCKET_MS = 100;
@@ -85,15 +87,22 @@ export class IngestPriority {
   }
 
   /**
+   * If a run for the workspace is going on in this process, asks it for one more round (so it will see rows
+   * committed from now on) and returns true; false when none runs.
+   */
+  joinRunning(workspaceId: string): boolean {
+    const current = this.running.get(workspaceId);
+    if (!current) return false;
+    current.again = true;
+    return true;
+  }
+
+  /**
    * Runs `process` for a workspace unless this process already runs it; then the running one does one more round
    * (so rows stored after its last look are not left behind) and this call returns at once.
    */
   async exclusive(workspaceId: string, process: () => Promise<void>): Promise<void> {
-    const current = this.running.get(workspaceId);
-    if (current) {
-      current.again = true;
-      return;
-    }
+    if (this.joinRunning(workspaceId)) return;
     const state = { again: false };
     this.running.set(workspaceId, state);
     try {

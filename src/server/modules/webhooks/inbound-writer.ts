@@ -38,9 +38,16 @@ export class InboundWriter {
   private queue: Pending[] = [];
   private flushing: Promise<void> | null = null;
 
+  /**
+   * @param coveredByRunning Asked inside the write's transaction, per workspace of the batch: true when a
+   *   processing run already going on in this process is bound to look at the workspace again after this commit
+   *   (IngestPriority.joinRunning), so no job is enqueued for it. Only safe where nothing runs between this check
+   *   and the commit, i.e. on the embedded database's single session; `() => false` elsewhere.
+   */
   constructor(
     private readonly db: Executor,
     private readonly jobs: JobCatalog<WebhookJobSchemas>,
+    private readonly coveredByRunning: (workspaceId: string) => boolean = () => false,
   ) {}
 
   /** Stores one request with its job; resolves to the new row id, or null when (source, webhook id) was seen. */
@@ -89,10 +96,13 @@ export class InboundWriter {
       const idByKey = new Map(inserted.rows.map((r) => [`${r.source_id}\u0000${r.dedupe_id}`, r.id]));
       const stored = unique.filter((r) => idByKey.has(key(r)));
       // One processing job per workspace of the batch, not per request: the job processes every received row of
-      // its workspace (processInbound), so the rows stored here are covered once it runs.
+      // its workspace (processInbound), so the rows stored here are covered once it runs. None when a run in this
+      // process will look at the workspace again after this commit (during a burst, ingest first).
       const firstOfWorkspace = new Map<string, string>();
       for (const r of stored)
         if (!firstOfWorkspace.has(r.workspaceId)) firstOfWorkspace.set(r.workspaceId, idByKey.get(key(r))!);
+      for (const workspaceId of [...firstOfWorkspace.keys()])
+        if (this.coveredByRunning(workspaceId)) firstOfWorkspace.delete(workspaceId);
       await enqueueMany(
         tx,
         this.jobs,

@@ -176,6 +176,10 @@ export function createWebhooksModule(deps: WebhooksModuleDeps): WebhooksModule {
     },
     { maxDeliveryAttempts: options.retryScheduleMs.length + 1, deliveryTimeoutMs: options.deliveryTimeoutMs },
   );
+  const ingestPriority = new IngestPriority({
+    ratePerSecond: options.ingestFirstRate,
+    maxDeferMs: options.ingestFirstMaxDeferMs,
+  });
   const ctx: WebhooksContext = {
     db: deps.db.kysely,
     clock: deps.clock,
@@ -189,11 +193,13 @@ export function createWebhooksModule(deps: WebhooksModuleDeps): WebhooksModule {
     publicUrl: deps.config.publicUrl,
     options,
     connections: deps.connections ?? null,
-    inboundWriter: new InboundWriter(deps.db.kysely, jobs),
-    ingestPriority: new IngestPriority({
-      ratePerSecond: options.ingestFirstRate,
-      maxDeferMs: options.ingestFirstMaxDeferMs,
-    }),
+    inboundWriter: new InboundWriter(
+      deps.db.kysely,
+      jobs,
+      // One session: nothing runs between the writer's check and its commit (see InboundWriter).
+      deps.db.kind === 'pglite' ? (ws) => ingestPriority.joinRunning(ws) : () => false,
+    ),
+    ingestPriority,
     sourceCache: new Map(),
   };
   const bind =
