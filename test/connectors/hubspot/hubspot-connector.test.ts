@@ -131,7 +131,8 @@ describe('HubSpot connector', () => {
   });
 
   it('scheduled content: a draft is not done until it is scheduled; a scheduled post is', async () => {
-    const { client } = connectHubSpot(sb, { timeoutMs: 300 });
+    // Nothing hangs here (lost responses destroy the socket): a generous timeout keeps a loaded box from flaking.
+    const { client } = connectHubSpot(sb, { timeoutMs: 5_000 });
     const publishAt = new Date(Date.now() + 86_400_000).toISOString();
     const content = blogContent({ fields: { publishAt } });
     sb.faults.inject({ kind: 'server_error', status: 503, operation: 'cms.posts.schedule', times: 3 });

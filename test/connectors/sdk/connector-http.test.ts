@@ -63,7 +63,8 @@ function makeHttp(over: Partial<ConnectorHttpOptions> = {}) {
     tokens: () => tokens,
     clock: systemClock,
     logger: silentLogger(),
-    timeoutMs: 250,
+    // Generous: a loaded CI box once took over 250 ms for the file's first request. The timeout test sets its own.
+    timeoutMs: 5_000,
     retry: { maxAttempts: 3, initialDelayMs: 5, maxDelayMs: 20 },
     ...over,
   });
