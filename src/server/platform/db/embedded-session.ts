@@ -20,7 +20,7 @@ export interface EmbeddedSession {
   readonly dataDir: string;
   readonly closed: boolean;
   /** One parameterised statement. */
-  query<R>(text: string, params: readonly unknown[], opts?: QueryOptions): Promise<StatementResult<R>>;
+  query<R>(text: string, params: readonly unknown[]): Promise<StatementResult<R>>;
   /** Several `;`-separated statements (simple protocol); returns the last statement's result. */
   exec<R>(script: string): Promise<StatementResult<R>>;
   /** NOTIFY subscription; resolves to an unsubscribe function. */
@@ -28,11 +28,6 @@ export interface EmbeddedSession {
   /** A tarball of the data directory, taken under the session's query lock. */
   dumpDataDir(compression: 'gzip' | 'none'): Promise<Blob>;
   close(): Promise<void>;
-}
-
-export interface QueryOptions {
-  /** A control statement (e.g. `begin`) run first, in the same call; if it fails the statement does not run. */
-  before?: string;
 }
 
 export interface EmbeddedSessionOptions {
@@ -66,12 +61,7 @@ export class PGliteSession implements EmbeddedSession {
     return this.pglite.closed;
   }
 
-  async query<R>(
-    text: string,
-    params: readonly unknown[],
-    opts: QueryOptions = {},
-  ): Promise<StatementResult<R>> {
-    if (opts.before) await this.prepared.query(opts.before, []);
+  async query<R>(text: string, params: readonly unknown[]): Promise<StatementResult<R>> {
     const r = await this.prepared.query<R>(text, params);
     return { rows: r.rows, affectedRows: r.affectedRows ?? 0 };
   }

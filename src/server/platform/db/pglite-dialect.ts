@@ -66,18 +66,16 @@ class PGliteLease implements DatabaseConnection {
   }
 
   private async run<R>(q: CompiledQuery): Promise<QueryResult<R>> {
-    const before = this.pendingBegin;
-    this.pendingBegin = null;
+    if (this.pendingBegin !== null) {
+      const begin = this.pendingBegin;
+      this.pendingBegin = null;
+      await this.session.query(begin, []);
+    }
     const result =
       q.parameters.length === 0 && isScript(q.sql)
-        ? await this.script<R>(q.sql, before)
-        : await this.session.query<R>(q.sql, q.parameters, before ? { before } : {});
+        ? await this.session.exec<R>(q.sql)
+        : await this.session.query<R>(q.sql, q.parameters);
     return { rows: result.rows, numAffectedRows: BigInt(result.affectedRows) };
-  }
-
-  private async script<R>(text: string, before: string | null) {
-    if (before) await this.session.query(before, []);
-    return this.session.exec<R>(text);
   }
 
   async runControl(text: string): Promise<void> {
