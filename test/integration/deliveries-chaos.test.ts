@@ -83,6 +83,19 @@ async function waitForStatus(a: LedgerApp, contentId: string, status: string) {
   });
 }
 
+/** The sandbox holds exactly one post, the one the delivery names; returns it and the delivery as the API shows it. */
+async function theOnlyPost(
+  a: LedgerApp,
+  sandbox: HubSpotSandbox,
+  done: { id: string; externalId: string | null },
+) {
+  expect(sandbox.store.posts.size).toBe(1);
+  const only = [...sandbox.store.posts.values()][0]!;
+  expect(done.externalId).toBe(only.id);
+  const shown = (await a.call('viewer', 'GET', `/api/v1/deliveries/${done.id}`)).json();
+  return { only, shown };
+}
+
 describe('ledger chaos', () => {
   it('create response lost → unknown → reconcile finds only a draft → the retry pushes that draft live', async () => {
     hubspot = await startHubSpotSandbox();
@@ -91,12 +104,9 @@ describe('ledger chaos', () => {
     hubspot.faults.inject({ kind: 'lose_response', operation: 'cms.posts.create', times: 1 });
     const post = await publishTo(app, connectionId);
     const done = await waitForStatus(app, post.id, 'succeeded');
-    expect(hubspot.store.posts.size).toBe(1);
-    const only = [...hubspot.store.posts.values()][0]!;
-    expect(done.externalId).toBe(only.id);
+    const { only, shown } = await theOnlyPost(app, hubspot, done);
     // LIVE, not the draft the interrupted attempt left behind.
     expect(only).toMatchObject({ state: 'PUBLISHED', currentlyPublished: true });
-    const shown = (await app.call('viewer', 'GET', `/api/v1/deliveries/${done.id}`)).json();
     expect(shown.attempts.map((a: { outcome: string }) => a.outcome)).toEqual([
       'unknown_outcome',
       'succeeded',
@@ -116,11 +126,8 @@ describe('ledger chaos', () => {
     hubspot.faults.inject({ kind: 'lose_response', operation: 'cms.posts.publish' });
     const post = await publishTo(app, connectionId);
     const done = await waitForStatus(app, post.id, 'succeeded');
-    expect(hubspot.store.posts.size).toBe(1);
-    const only = [...hubspot.store.posts.values()][0]!;
-    expect(done.externalId).toBe(only.id);
+    const { only, shown } = await theOnlyPost(app, hubspot, done);
     expect(only).toMatchObject({ state: 'PUBLISHED', currentlyPublished: true });
-    const shown = (await app.call('viewer', 'GET', `/api/v1/deliveries/${done.id}`)).json();
     // Push-live is idempotent: its lost answer is retryable (not unknown), and the next attempt finds the live post.
     expect(shown.attempts.map((a: { outcome: string }) => a.outcome)).toEqual(['retryable', 'succeeded']);
     expect(shown.responseSummary).toMatchObject({ state: 'PUBLISHED', reused: true });
@@ -136,11 +143,8 @@ describe('ledger chaos', () => {
     hubspot.faults.inject({ kind: 'lose_response', operation: 'cms.posts.create', times: 1 });
     const post = await publishTo(app, connectionId);
     const done = await waitForStatus(app, post.id, 'reconciled');
-    expect(hubspot.store.posts.size).toBe(1);
-    const only = [...hubspot.store.posts.values()][0]!;
-    expect(done.externalId).toBe(only.id);
+    const { only, shown } = await theOnlyPost(app, hubspot, done);
     expect(only).toMatchObject({ state: 'DRAFT', currentlyPublished: false });
-    const shown = (await app.call('viewer', 'GET', `/api/v1/deliveries/${done.id}`)).json();
     expect(shown.attempts.map((a: { outcome: string }) => a.outcome)).toEqual(['unknown_outcome']);
     expect(shown.resolution).toMatchObject({ by: 'reconcile', outcome: 'found' });
     expect(hubspot.log.count('cms.posts.create')).toBe(1);
@@ -168,10 +172,7 @@ describe('ledger chaos', () => {
     expect(health.lastError).toMatchObject({ kind: 'retryable', httpStatus: 503 });
 
     hubspot.faults.clear();
-    const done = await waitFor('the delivery after recovery', async () => {
-      const [d] = await deliveriesOf(app!, post.id);
-      return d?.status === 'succeeded' ? d : undefined;
-    });
+    const done = await waitForStatus(app, post.id, 'succeeded');
     expect(hubspot.store.posts.size).toBe(1);
     expect([...hubspot.store.posts.values()][0]!.id).toBe(done.externalId);
     const after = (await app.call('viewer', 'GET', `/api/v1/connections/${connectionId}/health`)).json();
