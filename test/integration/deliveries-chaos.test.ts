@@ -168,6 +168,11 @@ describe('ledger chaos', () => {
     const [waiting] = await deliveriesOf(app, post.id);
     // Waiting, not failed: pending between polls, briefly in flight while a refused (not sent) call is recorded.
     expect(['pending', 'in_flight']).toContain(waiting?.status);
+    // A call the open breaker refused (a `skipped` attempt) does not hide the vendor error that opened it.
+    await waitFor('a call refused by the open breaker', async () => {
+      const shown = (await app!.call('viewer', 'GET', `/api/v1/deliveries/${waiting!.id}`)).json();
+      return shown.attempts.some((a: { outcome: string | null }) => a.outcome === 'skipped');
+    });
     const health = (await app.call('viewer', 'GET', `/api/v1/connections/${connectionId}/health`)).json();
     expect(health.lastError).toMatchObject({ kind: 'retryable', httpStatus: 503 });
 

@@ -92,6 +92,11 @@ export interface ConnectorHttpClient extends ConnectorHttp {
 
 const CIRCUIT_OPEN = 'CIRCUIT_OPEN';
 
+/** The error of a call the circuit breaker refused: nothing was sent to the vendor. */
+export function isCircuitOpen(e: ConnectorError): boolean {
+  return e.vendorCode === CIRCUIT_OPEN;
+}
+
 export function createConnectorHttp(opts: ConnectorHttpOptions): ConnectorHttpClient {
   const metrics = opts.metrics ?? noopConnectorMetrics;
   const timeoutDefault = opts.timeoutMs ?? 30_000;

@@ -12,7 +12,7 @@ export * from './connector.js';
 export * from './connector-error.js';
 export type * from './http-types.js';
 export * from './runtime-types.js';
-export { createConnectorHttp } from './connector-http.js';
+export { createConnectorHttp, isCircuitOpen } from './connector-http.js';
 export type {
   BreakerOptions,
   ConnectorHttpClient,

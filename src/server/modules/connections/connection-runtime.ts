@@ -16,6 +16,7 @@ import {
   createConnectorMetrics,
   createConnectorRuntime,
   createSharedRateLimiter,
+  isCircuitOpen,
   type BreakerState,
   type ConnectionInfo,
   type Connector,
@@ -207,9 +208,10 @@ export class ConnectionRuntimes {
           write({ successAt: at, ...breaker, rateBudget: summarizeBudget(runtime?.budget()) });
         },
         failure: (at: Date, err: ConnectorError) => {
+          // A call the open breaker refused was never sent: the vendor error that opened it stays the last error
+          // operators see (the breaker state already says calls are being refused).
           write({
-            errorAt: at,
-            error: { ...err.toJSON() },
+            ...(isCircuitOpen(err) ? {} : { errorAt: at, error: { ...err.toJSON() } }),
             ...breakerChanged(),
             rateBudget: summarizeBudget(runtime?.budget()),
           });

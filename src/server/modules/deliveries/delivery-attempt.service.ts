@@ -17,7 +17,7 @@
  *    needs re-authorisation → connection flagged and delivery parked).
  */
 import type { ConnectorClient, ContentPayload, ExternalRef } from '../../connectors/index.js';
-import { ConnectorError, isConnectorError } from '../../connectors/index.js';
+import { ConnectorError, isCircuitOpen, isConnectorError } from '../../connectors/index.js';
 import { inTransaction, type Executor } from '../../platform/db/index.js';
 import { enqueue, RetryAfterError, type JobContext } from '../../platform/queue/index.js';
 import type { Connection, ConnectionHandle } from '../connections/index.js';
@@ -223,7 +223,7 @@ async function invokeAction(
 
 /** Tells "the vendor never saw it" apart: the layer refused before sending (breaker, local limiter, local quota). */
 function wasNotSent(e: ConnectorError): boolean {
-  if (e.vendorCode === 'CIRCUIT_OPEN') return true;
+  if (isCircuitOpen(e)) return true;
   return e.httpStatus === undefined && (e.kind === 'rate_limited' || e.kind === 'disconnected');
 }
 
