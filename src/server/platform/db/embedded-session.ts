@@ -37,12 +37,24 @@ export interface EmbeddedSessionOptions {
   loadDataDir?: Blob;
 }
 
+/**
+ * PostgreSQL settings added to PGlite's own start parameters.
+ *
+ * `wal_init_zero=off`: a new 16 MB WAL segment is created by writing its last byte instead of 16 MB of zeros. PGlite
+ * writes files synchronously on this thread (Emscripten NODEFS), so zero-filling a segment blocked the event loop for
+ * 50–100 ms every 16 MB of WAL, which is every few seconds under write load (ADR 0013). Safe: PostgreSQL reads an unwritten
+ * (sparse, zero) region as the end of WAL exactly as it reads a zero-filled one, and our fdatasync (durability.ts)
+ * also flushes the block allocation a write into a sparse region makes.
+ */
+export const EMBEDDED_START_SETTINGS = ['wal_init_zero=off'] as const;
+
 /** PGlite options we always use: int8 (bigint) columns are read as JS numbers, as on the `pg` driver. */
 export function pgliteCreateOptions(opts: EmbeddedSessionOptions) {
   return {
     ...(opts.dataDir && opts.dataDir !== 'memory://' ? { dataDir: opts.dataDir } : {}),
     ...(opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {}),
     parsers: { 20: (v: string) => Number(v) },
+    startParams: [...PGlite.defaultStartParams, ...EMBEDDED_START_SETTINGS.flatMap((s) => ['-c', s])],
   };
 }
 
