@@ -21,7 +21,7 @@ const BENCHES: Record<string, { description: string; load: () => Promise<Bench> 
   },
   webhooks: {
     description:
-      'inbound webhooks: 2,000 signed requests/s for 10 s (autocannon); p99, lost (2xx vs stored), 5xx',
+      'inbound webhooks: 2,000 signed requests/s for 10 s (autocannon, paced), twice; p99, lost (2xx vs stored), 5xx',
     load: async () => (await import('./webhooks.bench.js')).webhooksBench,
   },
   web: {
