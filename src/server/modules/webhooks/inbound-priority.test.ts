@@ -48,12 +48,28 @@ describe('ingest first', () => {
     expect(p.shouldDefer()).toBe(false);
     for (let i = 0; i < 150; i++) p.recordIngest();
     expect(p.shouldDefer()).toBe(true);
-    // Nothing arrives any more: the rate falls below 100/s within the window, and the wait ends.
+    // Nothing arrives any more: the rate falls below 100/s within the window, and the wait ends 1 s later.
     const waited = await p.waitForIngest();
-    expect(waited).toBeGreaterThan(0);
-    expect(waited).toBeLessThanOrEqual(300);
+    expect(waited).toBeGreaterThanOrEqual(1_000);
+    expect(waited).toBeLessThanOrEqual(1_300);
     expect(p.shouldDefer()).toBe(false);
     expect(p.deferredMs).toBe(waited);
+  });
+
+  it('a lull shorter than a second inside a burst does not let processing loose', () => {
+    const time = fakeTime();
+    const p = new IngestPriority({ ratePerSecond: 100, maxDeferMs: 30_000, ...time });
+    for (let i = 0; i < 150; i++) p.recordIngest();
+    expect(p.shouldDefer()).toBe(true);
+    time.advance(600); // nothing arrives: the 250 ms rate is 0
+    expect(p.rate()).toBe(0);
+    expect(p.shouldDefer()).toBe(true);
+    for (let i = 0; i < 150; i++) p.recordIngest(); // the burst goes on: the calm restarts
+    expect(p.shouldDefer()).toBe(true);
+    time.advance(900);
+    expect(p.shouldDefer()).toBe(true);
+    time.advance(200); // calm for 1 s: the hot spell is over
+    expect(p.shouldDefer()).toBe(false);
   });
 
   it('a sustained burst defers processing for at most maxDeferMs, then lets it run interleaved', async () => {

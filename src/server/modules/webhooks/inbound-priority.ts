@@ -5,9 +5,10 @@
  * Why: a sender only needs its 2xx once the request is durably stored; parsing it into canonical events can wait.
  * On the embedded database both share one thread and one database session, and processing costs about as much as
  * storing, so under a burst processing halves how many requests per second the endpoint can acknowledge, and a
- * sender that times out retries and adds to the burst. So while this process receives more than
- * `ratePerSecond` inbound requests per second (measured over the last 250 ms), processing jobs wait (in 50 ms steps), for at most `maxDeferMs` per
- * hot spell — after that they run interleaved with ingest as before, so sustained traffic never starves them.
+ * sender that times out retries and adds to the burst. So while this process receives more than `ratePerSecond`
+ * inbound requests per second (measured over the last 250 ms, and until it has stayed below for 1 s), processing
+ * jobs wait (in 50 ms steps), for at most `maxDeferMs` per hot spell — after that they run interleaved with ingest
+ * as before, so sustained traffic never starves them.
  *
  * Scope: per process. On PostgreSQL with separate api and worker processes the worker never sees the ingest rate
  * and processes at once; that is right, they do not share a CPU.
@@ -26,6 +27,13 @@
  */
 const BUCKET_MS = 50;
 const BUCKETS = 5;
+/**
+ * How long the rate must stay at or below the threshold before a hot spell ends. Noticing a burst fast must not mean
+ * giving up on it fast: as a burst tails off (senders finishing one after another) the short window drops below the
+ * threshold while requests still arrive, and a backlog of processing let loose then holds the database session for
+ * whole rounds at a time in front of them (bench: p99 ~100 ms in the last second of a burst).
+ */
+const CALM_MS = 1_000;
 const WAIT_STEP_MS = 50;
 
 export interface IngestPriorityOptions {
@@ -46,7 +54,9 @@ const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 export class IngestPriority {
   private readonly counts = new Array<number>(BUCKETS).fill(0);
   private bucketStart = 0;
-  private hotSince: number | null = null;
+  /** When the current hot spell began, and when the rate was last above the threshold (the spell ends CALM_MS later). */
+  private hotSince = 0;
+  private lastHotAt: number | null = null;
   private readonly running = new Map<string, { again: boolean }>();
   /** Time processing spent waiting for ingest, for metrics and tests. */
   deferredMs = 0;
@@ -61,6 +71,10 @@ export class IngestPriority {
   recordIngest(): void {
     this.roll();
     this.counts[BUCKETS - 1]! += 1;
+    if (this.opts.ratePerSecond <= 0 || this.rate() <= this.opts.ratePerSecond) return;
+    const now = this.now();
+    if (!this.hot(now)) this.hotSince = now;
+    this.lastHotAt = now;
   }
 
   /** Inbound requests per second over the last 250 ms. */
@@ -69,16 +83,18 @@ export class IngestPriority {
     return this.counts.reduce((a, b) => a + b, 0) * (1000 / (BUCKET_MS * BUCKETS));
   }
 
-  /** Whether processing should wait now: ingest is hot and this hot spell has not used up its deferral. */
+  /**
+   * Whether processing should wait now: ingest is hot (above the rate less than CALM_MS ago) and this hot spell has
+   * not used up its deferral.
+   */
   shouldDefer(): boolean {
     if (this.opts.ratePerSecond <= 0) return false;
     const now = this.now();
-    if (this.rate() <= this.opts.ratePerSecond) {
-      this.hotSince = null;
-      return false;
-    }
-    this.hotSince ??= now;
-    return now - this.hotSince < this.opts.maxDeferMs;
+    return this.hot(now) && now - this.hotSince < this.opts.maxDeferMs;
+  }
+
+  private hot(now: number): boolean {
+    return this.lastHotAt !== null && now - this.lastHotAt < CALM_MS;
   }
 
   /** Waits while `shouldDefer()`; returns the time waited. */
