@@ -40,11 +40,11 @@ export interface EmbeddedSessionOptions {
 /**
  * PostgreSQL settings added to PGlite's own start parameters.
  *
- * `wal_init_zero=off`: a new 16 MB WAL segment is created by writing its last byte instead of 16 MB of zeros. PGlite
- * writes files synchronously on this thread (Emscripten NODEFS), so zero-filling a segment blocked the event loop for
- * 50–100 ms every 16 MB of WAL, which is every few seconds under write load (ADR 0013). Safe: PostgreSQL reads an unwritten
- * (sparse, zero) region as the end of WAL exactly as it reads a zero-filled one, and our fdatasync (durability.ts)
- * also flushes the block allocation a write into a sparse region makes.
+ * `wal_init_zero=off` (ADR 0013): a new 16 MB WAL segment is created by writing its last byte instead of 16 MB of
+ * zeros. PGlite writes files synchronously on this thread (Emscripten NODEFS), so zero-filling a segment blocked the
+ * event loop for 50–100 ms every 16 MB of WAL. Safe: PostgreSQL reads an unwritten (sparse, zero) region as the end
+ * of WAL exactly as it reads a zero-filled one, and our fdatasync (durability.ts) also flushes the block allocation
+ * a write into a sparse region makes.
  */
 export const EMBEDDED_START_SETTINGS = ['wal_init_zero=off'] as const;
 
