@@ -7,10 +7,11 @@
  * transaction while the server's own worker processes them. The rate is spread evenly over each second
  * (webhooks/paced-load.ts explains why autocannon's own `overallRate` does not do that).
  *
- * Three runs, each printed as a row:
+ * Four runs, each printed as a row:
  * - floor: the same load against a bare `node:http` server (webhooks/floor-child.ts), i.e. what the harness costs;
  * - first burst: the issue's scenario, against the server just started (nothing compiled or cached yet);
- * - second burst: the same again once the first burst has been processed, as a burst meets a server that has run.
+ * - second burst: the same again once the first burst has been processed, as a burst meets a server that has run;
+ * - half rate: 1,000/s the same way: does the latency target hold at half the rate.
  * Reported: achieved rate, latency p50/p90/p99/p99.9/max as measured and p99 corrected for coordinated omission,
  * 2xx / 5xx / errors, **lost** = 2xx answered − rows stored (must be 0), p99 per second of the run, and how long
  * processing took to catch up after each burst.
@@ -84,11 +85,11 @@ class Child {
   }
 }
 
-function signedLoad(ready: Ready, durationS: number): Promise<PacedLoadResult> {
+function signedLoad(ready: Ready, durationS: number, rate = RATE): Promise<PacedLoadResult> {
   let n = 0;
   return pacedLoad({
     url: `${ready.baseUrl}/hooks/generic/${ready.endpointId}`,
-    rate: RATE,
+    rate,
     durationS,
     request: () => {
       const body = JSON.stringify({ type: 'bench.event', n: ++n, at: Date.now() });
@@ -118,8 +119,9 @@ async function burst(
   durationS: number,
   okBefore: number,
   storedBefore: number,
+  rate: number,
 ): Promise<Burst> {
-  const load = await signedLoad(ready, durationS);
+  const load = await signedLoad(ready, durationS, rate);
   const caughtUpStart = Date.now();
   let c = await child.count();
   while (c.processed < c.stored && Date.now() - caughtUpStart < 120_000) {
@@ -181,12 +183,22 @@ export const webhooksBench: Bench = {
     }
 
     const child = new Child(SERVER_CHILD);
-    let first: Burst;
-    let second: Burst;
+    const runs = [
+      { name: 'first burst (server just started)', rate: RATE },
+      { name: 'second burst (after the first was processed)', rate: RATE },
+      { name: `half rate, ${(RATE / 2).toLocaleString('en-US')}/s (after the second)`, rate: RATE / 2 },
+    ];
+    const bursts: (Burst & { name: string; rate: number })[] = [];
     try {
       const ready = await child.next<Ready>();
-      first = await burst(child, ready, durationS, 0, 0);
-      second = await burst(child, ready, durationS, first.load.ok, first.stored);
+      let ok = 0;
+      let stored = 0;
+      for (const r of runs) {
+        const b = await burst(child, ready, durationS, ok, stored, r.rate);
+        bursts.push({ ...b, ...r });
+        ok += b.load.ok;
+        stored += b.stored;
+      }
     } finally {
       await child.stop();
     }
@@ -209,25 +221,20 @@ export const webhooksBench: Bench = {
       ],
       [
         row('floor: bare node:http, no work', floor, '-', false),
-        row('first burst (server just started)', first.load, first.lost, true),
-        row('second burst (after the first was processed)', second.load, second.lost, true),
+        ...bursts.map((b) => row(b.name, b.load, b.lost, true)),
       ],
     );
     console.log(`\np99 ms by second of the run (target ${TARGET_P99_MS}):`);
-    console.log(`  floor         ${floor.p99BySecond.join('  ')}`);
-    console.log(`  first burst   ${first.load.p99BySecond.join('  ')}`);
-    console.log(`  second burst  ${second.load.p99BySecond.join('  ')}`);
-    for (const [name, b] of [
-      ['first', first],
-      ['second', second],
-    ] as const) {
+    console.log(`  floor: ${floor.p99BySecond.join('  ')}`);
+    for (const b of bursts) console.log(`  ${b.name}: ${b.load.p99BySecond.join('  ')}`);
+    for (const b of bursts) {
       console.log(
-        `processing after the ${name} burst: ${b.processed} of ${b.storedTotal} stored requests processed ` +
+        `processing after the ${b.name}: ${b.processed} of ${b.storedTotal} stored requests processed ` +
           `${b.catchUpS.toFixed(1)} s after the load ended (${b.pendingJobs} jobs still queued); ` +
           `${b.inFlightAtEnd} stored requests were in flight when the run ended`,
       );
     }
-    const file = writeResults('webhooks', { host, durationS, rate: RATE, floor, first, second });
+    const file = writeResults('webhooks', { host, durationS, rate: RATE, floor, bursts });
     console.log(`results: ${file}`);
   },
 };
