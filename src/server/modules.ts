@@ -39,5 +39,7 @@ export function buildModules(deps: ModuleDeps): SwitchboardModule[] {
   const webhooks = createWebhooksModule({ ...deps, connections: connections.port });
   deps.events.consumers.register(...reviews.consumers, ...notifications.consumers, ...webhooks.consumers);
   deps.events.consumers.register(...deliveries.consumers);
+  // Ingest first (ADR 0008): during an inbound burst the consumers' backlog waits, like inbound processing.
+  deps.events.runner.yieldTo(webhooks.ingestFirst);
   return [content, reviews, notifications, catalog, webhooks, connections, deliveries];
 }

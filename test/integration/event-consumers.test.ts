@@ -229,6 +229,52 @@ describe('running in a worker', () => {
     }
   });
 
+  it('waits while a yield source is busy (ingest first), then catches up; stop() does not wait for it', async () => {
+    let busy = true;
+    let asked = 0;
+    const deferred: number[] = [];
+    const source = {
+      // Busy until the test says otherwise, like ingest first during an inbound burst; gives up when aborted.
+      waitWhileBusy: async (signal?: AbortSignal) => {
+        asked++;
+        const started = performance.now();
+        while (busy && !signal?.aborted) await new Promise((r) => setTimeout(r, 10));
+        return performance.now() - started;
+      },
+    };
+    const runner = new ConsumerRunner({
+      db: t.db,
+      clock,
+      logger: silentLogger(),
+      registry: events.consumers,
+      minPassIntervalMs: 0,
+      onDeferred: (ms) => deferred.push(ms),
+    });
+    runner.yieldTo(source);
+    runner.start();
+    try {
+      const appended = await append('content.created', 2);
+      runner.notify(ws);
+      await until(async () => asked > 0);
+      await new Promise((r) => setTimeout(r, 200));
+      // Nothing handled while the source is busy: the events wait in the log.
+      expect(await effects()).toEqual([]);
+      expect(runner.passes).toBe(0);
+      busy = false;
+      await until(async () => (await effects()).length === 2);
+      expect(await effects()).toEqual(appended.map((e) => e.seq));
+      expect(deferred.length).toBeGreaterThan(0);
+      expect(deferred[0]!).toBeGreaterThanOrEqual(150);
+    } finally {
+      busy = true;
+      await append('content.updated');
+      runner.notify(ws);
+      await until(async () => asked > 1);
+      // Shutdown while a round waits: stop() aborts the wait (the source stays busy; without the abort it never ends).
+      await runner.stop();
+    }
+  });
+
   it('wakes on appends through the bus, and catches up on start by polling', async () => {
     // Appended while no runner runs: only the start-up poll can find them.
     const before = await append('content.created', 2);

@@ -8,7 +8,8 @@
  * sender that times out retries and adds to the burst. So while this process receives more than `ratePerSecond`
  * inbound requests per second (measured over the last 250 ms, and until it has stayed below for 1 s), processing
  * jobs wait (in 50 ms steps), for at most `maxDeferMs` per hot spell — after that they run interleaved with ingest
- * as before, so sustained traffic never starves them.
+ * as before, so sustained traffic never starves them. The event consumer runner waits the same way
+ * (`waitWhileBusy`, registered in modules.ts): the events the processing appended are its backlog.
  *
  * Scope: per process. On PostgreSQL with separate api and worker processes the worker never sees the ingest rate
  * and processes at once; that is right, they do not share a CPU.
@@ -20,6 +21,8 @@
  * job while a run for the workspace goes on here (`joinRunning`): its single session means the run's next look
  * comes after the write's commit, and a crash re-runs the leased job.
  */
+import type { BackgroundYield } from '../../platform/db/index.js';
+
 /**
  * Width of one counting bucket, and the number of buckets the rate is measured over (250 ms). A short window notices a
  * burst while it starts: a sudden one in ~40 ms, one whose senders join over a second in ~250 ms, where a 1 s window
@@ -51,7 +54,7 @@ export interface IngestPriorityOptions {
 
 const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-export class IngestPriority {
+export class IngestPriority implements BackgroundYield {
   private readonly counts = new Array<number>(BUCKETS).fill(0);
   private bucketStart = 0;
   /** When the current hot spell began, and when the rate was last above the threshold (the spell ends CALM_MS later). */
@@ -97,13 +100,22 @@ export class IngestPriority {
     return this.lastHotAt !== null && now - this.lastHotAt < CALM_MS;
   }
 
-  /** Waits while `shouldDefer()`; returns the time waited. */
+  /** Processing waits while `shouldDefer()`; returns the time waited (counted in `deferredMs`). */
   async waitForIngest(): Promise<number> {
-    const started = this.now();
-    while (this.shouldDefer()) await (this.opts.sleep ?? realSleep)(WAIT_STEP_MS);
-    const waited = this.now() - started;
+    const waited = await this.waitWhileBusy();
     this.deferredMs += waited;
     return waited;
+  }
+
+  /**
+   * Other background work of this process waits the same way (BackgroundYield): the event consumer runner, whose
+   * backlog after a burst's processing is as large as the burst — run beside the next burst, its passes and their
+   * fsyncs took turns with ingest (bench: p99 30–60 ms in a burst's first seconds, ~10 ms after).
+   */
+  async waitWhileBusy(signal?: AbortSignal): Promise<number> {
+    const started = this.now();
+    while (this.shouldDefer() && !signal?.aborted) await (this.opts.sleep ?? realSleep)(WAIT_STEP_MS);
+    return this.now() - started;
   }
 
   /**

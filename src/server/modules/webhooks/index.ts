@@ -23,6 +23,7 @@ import type { Registry } from 'prom-client';
 import type { ModuleDeps, SwitchboardModule } from '../module.js';
 import type { EncryptedColumn, SecretBox } from '../../platform/crypto/index.js';
 import { loadSecretBox } from '../../platform/crypto/index.js';
+import type { BackgroundYield } from '../../platform/db/index.js';
 import type { EventConsumer } from '../../platform/events/index.js';
 import type { HttpApp } from '../../platform/http/index.js';
 import type { CronEntry, JobCatalog } from '../../platform/queue/index.js';
@@ -134,6 +135,8 @@ export type WebhooksModule = SwitchboardModule & {
   readonly cron: readonly CronEntry[];
   /** Register on `events.consumers` (the composition root does). */
   readonly consumers: readonly EventConsumer[];
+  /** Ingest first: other background work waits on it during an inbound burst (the composition root registers it). */
+  readonly ingestFirst: BackgroundYield;
   readonly services: WebhookServices;
   readonly context: WebhooksContext;
   registerRoutes(app: HttpApp): void;
@@ -211,6 +214,7 @@ export function createWebhooksModule(deps: WebhooksModuleDeps): WebhooksModule {
     jobs,
     cron: [WEBHOOKS_PRUNE_CRON],
     consumers: [defineWebhooksConsumer(ctx)],
+    ingestFirst: ingestPriority,
     context: ctx,
     services: {
       createSubscription: bind(subscriptions.createSubscription),

@@ -19,7 +19,7 @@ export {
 export type { Database } from './schema.js';
 export { WORKSPACE_ROLES, type WorkspaceRole } from './identity.tables.js';
 export { inTransaction } from './transaction.js';
-export { runInBackground, inBackground } from './priority.js';
+export { runInBackground, inBackground, type BackgroundYield } from './priority.js';
 export type { EmbeddedDurability } from './database.js';
 export {
   createDurabilityHook,

@@ -21,3 +21,12 @@ export function runInBackground<T>(fn: () => T): T {
 export function inBackground(): boolean {
   return lane.getStore() === 'background';
 }
+
+/**
+ * Something background work waits for before it starts a round, e.g. webhooks' ingest first (ADR 0008): while it is
+ * busy, durable backlogs (received webhooks, appended events) simply wait in their tables. `waitWhileBusy` resolves
+ * to the milliseconds waited (0 when not busy) and returns early once `signal` aborts (shutdown).
+ */
+export interface BackgroundYield {
+  waitWhileBusy(signal?: AbortSignal): Promise<number>;
+}

@@ -6,6 +6,8 @@ export interface EventMetrics {
   /** Counts an appended event (at append time: a rolled-back transaction still counts, which is rare). */
   countAppended(type: string): void;
   sseClients: Gauge;
+  /** Time consumer rounds waited for a busy yield source (ingest first). */
+  countConsumersDeferred(ms: number): void;
 }
 
 export function createEventMetrics(registry: Registry): EventMetrics {
@@ -24,9 +26,17 @@ export function createEventMetrics(registry: Registry): EventMetrics {
       help: 'Server-Sent Events clients connected to this process',
       registers: [registry],
     });
+  const deferred =
+    (registry.getSingleMetric('switchboard_event_consumers_deferred_seconds_total') as Counter | undefined) ??
+    new Counter({
+      name: 'switchboard_event_consumers_deferred_seconds_total',
+      help: 'Time event consumer rounds waited while this process gave inbound webhooks priority (ingest first)',
+      registers: [registry],
+    });
   return {
     // Custom types are chosen by API callers: one label value each would let them grow the series without bound.
     countAppended: (type) => appended.inc({ type: isReservedEventType(type) ? type : 'custom' }),
     sseClients,
+    countConsumersDeferred: (ms) => deferred.inc(ms / 1000),
   };
 }

@@ -105,6 +105,7 @@ export function createEvents(deps: EventsDeps): Events {
     clock: deps.clock,
     logger: deps.logger,
     registry: consumers,
+    onDeferred: (ms) => metrics.countConsumersDeferred(ms),
     ...(deps.consumerPollIntervalMs !== undefined ? { pollIntervalMs: deps.consumerPollIntervalMs } : {}),
   });
   bus.onAppended((workspaceId) => runner.notify(workspaceId));

@@ -19,13 +19,15 @@
  *   most every `minPassIntervalMs` (default 25 ms) after the previous one began, so at 200 appends/s one pass
  *   handles about five events instead of five passes handling one each (each pass costs ~1 ms of the embedded
  *   database's single session, which the requests are waiting for — ADR 0012).
+ * - rounds wait while a registered yield source is busy (`yieldTo`: webhooks' ingest first during an inbound burst,
+ *   ADR 0008), so a backlog of events does not take turns with the requests of the burst.
  *
  * Invariants (as before): handlers see events in seq order and do their work with the `tx` they are given, so an
  * effect commits if and only if the cursor moves past its event — exactly once in the database.
  */
 import { sql } from 'kysely';
 import type { Clock } from '../../clock.js';
-import { runInBackground, type Db, type Executor } from '../../db/index.js';
+import { runInBackground, type BackgroundYield, type Db, type Executor } from '../../db/index.js';
 import type { Logger } from '../../logger.js';
 import { matchesTypeFilter } from '../event-types.js';
 import { listEvents, readEventHead, type DomainEvent } from '../events.repo.js';
@@ -46,6 +48,8 @@ export interface ConsumerRunnerOptions {
   /** Backoff after a failing handler: base and cap; default 1 s and 5 min. */
   backoffBaseMs?: number;
   backoffMaxMs?: number;
+  /** Time a round waited for `yieldTo` sources (metrics). */
+  onDeferred?: (ms: number) => void;
 }
 
 interface Failure {
@@ -67,12 +71,24 @@ export class ConsumerRunner {
   private lastRoundAt = -Infinity;
   private pollTimer: NodeJS.Timeout | null = null;
   private stopped = true;
+  private readonly yields: BackgroundYield[] = [];
+  /** Aborted by stop(), so a round waiting for a yield source does not hold up shutdown. */
+  private stopping = new AbortController();
 
   constructor(private readonly o: ConsumerRunnerOptions) {}
+
+  /**
+   * Rounds wait for `source` before they start while it is busy (webhooks' ingest first during an inbound burst):
+   * the events stay in the log, the cursors where they are, and nothing is lost. `drain()` does not wait.
+   */
+  yieldTo(source: BackgroundYield): void {
+    this.yields.push(source);
+  }
 
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
+    this.stopping = new AbortController();
     this.pollTimer = runInBackground(() =>
       setInterval(() => void this.poll(), this.o.pollIntervalMs ?? 2_000),
     );
@@ -82,6 +98,7 @@ export class ConsumerRunner {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopping.abort();
     if (this.pollTimer) clearInterval(this.pollTimer);
     this.pollTimer = null;
     await this.loop;
@@ -123,6 +140,10 @@ export class ConsumerRunner {
     // Background work: on the embedded database the requests that appended the events go first.
     this.loop = runInBackground(async () => {
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      for (const source of this.yields) {
+        const waited = await source.waitWhileBusy(this.stopping.signal);
+        if (waited > 0) this.o.onDeferred?.(waited);
+      }
       await this.runDirty();
     }).finally(() => {
       this.loop = null;
