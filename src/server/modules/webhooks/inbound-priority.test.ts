@@ -42,6 +42,45 @@ describe('ingest first', () => {
     expect(deferredAfterMs!).toBeLessThanOrEqual(60);
   });
 
+  it('holds processing at the onset of inbound activity, briefly for a lone request, up to 500 ms for a trickle', () => {
+    const time = fakeTime();
+    const p = new IngestPriority({ ratePerSecond: 300, maxDeferMs: 30_000, ...time });
+    expect(p.shouldDefer()).toBe(false);
+    p.recordIngest(); // a lone webhook
+    expect(p.shouldDefer()).toBe(true);
+    time.advance(99);
+    expect(p.shouldDefer()).toBe(true);
+    time.advance(1); // 100 ms without another: not a burst
+    expect(p.shouldDefer()).toBe(false);
+    // A trickle at 50/s (well below 300/s): held for the first 500 ms of it, then processed beside it.
+    const held: boolean[] = [];
+    for (let ms = 0; ms < 1_000; ms += 20) {
+      p.recordIngest();
+      held.push(p.shouldDefer());
+      time.advance(20);
+    }
+    expect(held.slice(0, 25)).toEqual(Array(25).fill(true));
+    expect(held.slice(25)).toEqual(Array(25).fill(false));
+  });
+
+  it('holds processing from the first request of a burst whose senders join over a second', () => {
+    const time = fakeTime();
+    const p = new IngestPriority({ ratePerSecond: 300, maxDeferMs: 30_000, ...time });
+    // 50 senders at 20/s each (1,000/s in all), one more every 20 ms: the rate crosses 300/s only after ~425 ms.
+    const next = Array.from({ length: 50 }, (_, i) => i * 20);
+    const released: number[] = [];
+    for (let ms = 0; ms < 2_000; ms++) {
+      for (let i = 0; i < next.length; i++)
+        if (next[i] === ms) {
+          p.recordIngest();
+          next[i] = ms + 50;
+        }
+      if (!p.shouldDefer()) released.push(ms);
+      time.advance(1);
+    }
+    expect(released).toEqual([]);
+  });
+
   it('processing waits while ingest is above the rate, and goes on once it drops', async () => {
     const time = fakeTime();
     const p = new IngestPriority({ ratePerSecond: 100, maxDeferMs: 30_000, ...time });
