@@ -190,6 +190,12 @@ export const SETTINGS = {
     secret: false,
     doc: 'Inbound webhooks per second above which this process acknowledges before it processes (processing waits up to 30 s per burst); 0 = off',
   },
+  embeddedWarmupMs: {
+    env: 'SWITCHBOARD_EMBEDDED_WARMUP_MS',
+    default: '2000',
+    secret: false,
+    doc: 'Embedded database only: milliseconds spent at start, before serving, running the hottest write statements in a rolled-back transaction, so the first requests do not run on cold WebAssembly code; 0 = off',
+  },
   assetAllowedHosts: {
     env: 'SWITCHBOARD_ASSET_ALLOWED_HOSTS',
     default: '',
@@ -275,6 +281,7 @@ const schema = z.object({
   deliveryRetryBaseMs: intFrom(1, 3_600_000),
   webhookRetentionDays: intFrom(1, 3650),
   webhookIngestFirstRate: intFrom(0, 1_000_000),
+  embeddedWarmupMs: intFrom(0, 60_000),
   assetAllowedHosts: z
     .string()
     .transform((v) =>

@@ -13,7 +13,7 @@ import {
   loadSecretBox,
   type SecretBox,
 } from './platform/crypto/index.js';
-import { migrate, openDatabase, type Db } from './platform/db/index.js';
+import { migrate, openDatabase, warmUpEmbedded, type Db } from './platform/db/index.js';
 import { createEvents, type Events } from './platform/events/index.js';
 import { buildHttpApp } from './http-app.js';
 import type { HttpApp, ReadinessCheck } from './platform/http/index.js';
@@ -93,6 +93,19 @@ export async function createSwitchboard(opts: SwitchboardOptions): Promise<Switc
       onApplied: (name, ms) => logger.info({ migration: name, ms }, 'migration applied'),
     });
     if (applied.length) logger.info({ count: applied.length }, 'database migrated');
+    // Only a process that opened its own embedded database (npm start, serve): ADR 0014.
+    if (ownsDb && db.kind === 'pglite' && config.embeddedWarmupMs > 0) {
+      const w = await warmUpEmbedded(db.kysely, config.embeddedWarmupMs);
+      logger.info(
+        {
+          rounds: w.rounds,
+          ms: Math.round(w.ms),
+          first_round_ms: Number(w.firstRoundMs.toFixed(2)),
+          last_round_ms: Number(w.lastRoundMs.toFixed(2)),
+        },
+        'embedded database warmed up',
+      );
+    }
   } catch (e) {
     if (ownsDb) await db.close();
     throw e;

@@ -19,6 +19,8 @@ describe('switchboard serve (embedded)', () => {
       const ready = (await waitForStatus(`${server.url}/ready`)) as { info: { database: string } };
       expect(ready.info.database).toBe('pglite');
       const out = server.output();
+      // Before serving, the embedded database ran its warm-up (ADR 0014) and said how it went.
+      expect(out).toMatch(/"msg":"embedded database warmed up"/);
       const password = /One-time password: (\S+)/.exec(out)?.[1];
       expect(password).toBeDefined();
       // Shown exactly once: in the banner, never in a log line.

@@ -20,6 +20,7 @@ export type { Database } from './schema.js';
 export { WORKSPACE_ROLES, type WorkspaceRole } from './identity.tables.js';
 export { inTransaction } from './transaction.js';
 export { runInBackground, inBackground, type BackgroundYield } from './priority.js';
+export { warmUpEmbedded, type WarmUpResult } from './embedded-warmup.js';
 export type { EmbeddedDurability } from './database.js';
 export {
   createDurabilityHook,
