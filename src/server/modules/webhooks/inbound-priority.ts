@@ -112,7 +112,9 @@ export class IngestPriority implements BackgroundYield {
   }
 
   private onset(now: number): boolean {
-    return this.lastIngestAt !== null && now - this.lastIngestAt < QUIET_MS && now - this.activeSince < ONSET_MS;
+    return (
+      this.lastIngestAt !== null && now - this.lastIngestAt < QUIET_MS && now - this.activeSince < ONSET_MS
+    );
   }
 
   private hot(now: number): boolean {
