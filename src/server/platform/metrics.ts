@@ -11,3 +11,11 @@ export function createMetricsRegistry(opts: { defaultMetrics?: boolean } = {}): 
   if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
   return registry;
 }
+
+/**
+ * The metric already registered under `name` (several apps or modules built on one registry share it), or the one
+ * `make` registers.
+ */
+export function registeredMetric<T>(registry: Registry, name: string, make: () => T): T {
+  return (registry.getSingleMetric(name) as T | undefined) ?? make();
+}
