@@ -8,6 +8,7 @@
  */
 import { Gauge, Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
+import { registeredMetric } from '../../platform/metrics.js';
 import type { BreakerState } from './runtime-types.js';
 
 export interface ConnectorMetrics {
@@ -20,33 +21,41 @@ const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, half_open: 1, o
 
 /** Registers (once per registry) and returns the connector metrics. */
 export function createConnectorMetrics(registry: Registry): ConnectorMetrics {
-  const request =
-    (registry.getSingleMetric('switchboard_connector_request_seconds') as Histogram<string> | undefined) ??
-    new Histogram({
-      name: 'switchboard_connector_request_seconds',
-      help: 'Latency of connector HTTP attempts, by vendor, operation and outcome (success or error kind).',
-      labelNames: ['vendor', 'operation', 'outcome'],
-      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-      registers: [registry],
-    });
-  const breaker =
-    (registry.getSingleMetric('switchboard_connector_breaker_state') as Gauge<string> | undefined) ??
-    new Gauge({
-      name: 'switchboard_connector_breaker_state',
-      help: 'Circuit breaker state per connection: 0 closed, 1 half-open, 2 open.',
-      labelNames: ['connection_id', 'vendor'],
-      registers: [registry],
-    });
-  const waits =
-    (registry.getSingleMetric('switchboard_connector_rate_limit_wait_seconds') as
-      Histogram<string> | undefined) ??
-    new Histogram({
-      name: 'switchboard_connector_rate_limit_wait_seconds',
-      help: 'Time connector requests waited for the per-connection rate limiter, by vendor.',
-      labelNames: ['vendor'],
-      buckets: [0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 20, 60],
-      registers: [registry],
-    });
+  const request = registeredMetric(
+    registry,
+    'switchboard_connector_request_seconds',
+    () =>
+      new Histogram({
+        name: 'switchboard_connector_request_seconds',
+        help: 'Latency of connector HTTP attempts, by vendor, operation and outcome (success or error kind).',
+        labelNames: ['vendor', 'operation', 'outcome'],
+        buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+        registers: [registry],
+      }),
+  );
+  const breaker = registeredMetric(
+    registry,
+    'switchboard_connector_breaker_state',
+    () =>
+      new Gauge({
+        name: 'switchboard_connector_breaker_state',
+        help: 'Circuit breaker state per connection: 0 closed, 1 half-open, 2 open.',
+        labelNames: ['connection_id', 'vendor'],
+        registers: [registry],
+      }),
+  );
+  const waits = registeredMetric(
+    registry,
+    'switchboard_connector_rate_limit_wait_seconds',
+    () =>
+      new Histogram({
+        name: 'switchboard_connector_rate_limit_wait_seconds',
+        help: 'Time connector requests waited for the per-connection rate limiter, by vendor.',
+        labelNames: ['vendor'],
+        buckets: [0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 20, 60],
+        registers: [registry],
+      }),
+  );
   return {
     observeAttempt(labels, seconds) {
       request.observe(labels, seconds);

@@ -12,9 +12,9 @@
  * unique pair, a foreign key, jsonb, bytea, timestamptz, a multi-column index), then repeats a multi-row
  * `INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING RETURNING` and a keyed `UPDATE` through the normal driver
  * (prepared statements, parsers) for the time budget (V8 tiers functions up one by one over seconds; a round's time
- * does not flatten early enough to tell when to stop, so the budget is plain time). Nothing
- * persists: the tables and rows vanish with the rollback, and the prepared statements name a table no query of ours
- * uses. It runs before the server listens, so no request waits behind it.
+ * does not flatten early enough to tell when to stop, so the budget is plain time). Nothing persists: the tables and
+ * rows vanish with the rollback, and the prepared statements name a table no query of ours uses. It runs before the
+ * server listens, so no request waits behind it.
  */
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
